@@ -1,0 +1,356 @@
+package relabel_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/promslog"
+
+	"github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
+	promrelabel "github.com/prometheus/prometheus/model/relabel"
+	"github.com/prometheus/prometheus/scrape"
+
+	"github.com/sdinspect/sdinspect/relabel"
+)
+
+// scrapeConfig loads one job the way Prometheus does, so that defaults and
+// rule validation are Prometheus's own.
+func scrapeConfig(t testing.TB, job string) *config.ScrapeConfig {
+	t.Helper()
+	cfg, err := config.Load("scrape_configs:\n"+indent(job), promslog.NewNopLogger())
+	if err != nil {
+		t.Fatalf("loading config: %v", err)
+	}
+	scs, err := cfg.GetScrapeConfigs()
+	if err != nil {
+		t.Fatalf("getting scrape configs: %v", err)
+	}
+	return scs[0]
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	lines[0] = "- " + strings.TrimPrefix(lines[0], "  ")
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestApply(t *testing.T) {
+	t.Parallel()
+	pod := model.LabelSet{
+		"__address__":                               "10.0.0.1:8080",
+		"__meta_kubernetes_pod_name":                "web-0",
+		"__meta_kubernetes_pod_container_port_name": "metrics",
+		"__meta_kubernetes_pod_label_app":           "web",
+	}
+	group := model.LabelSet{"__meta_kubernetes_namespace": "shop"}
+	tests := []struct {
+		name       string
+		job        string
+		target     model.LabelSet
+		wantState  relabel.State
+		wantDrop   int
+		wantErr    string
+		wantLabels map[string]string // subset of the final labels
+		wantAbsent []string
+	}{
+		{
+			name:      "no rules keeps and defaults instance",
+			job:       "job_name: j",
+			target:    pod,
+			wantState: relabel.Kept, wantDrop: -1,
+			wantLabels: map[string]string{"instance": "10.0.0.1:8080", "job": "j", "__scheme__": "http", "__metrics_path__": "/metrics", "__scrape_interval__": "1m", "__scrape_timeout__": "10s"},
+			wantAbsent: []string{"__meta_kubernetes_pod_name", "__meta_kubernetes_namespace"},
+		},
+		{
+			name: "keep on port name drops a non-matching target at rule 1",
+			job: `
+job_name: j
+relabel_configs:
+- {source_labels: [__meta_kubernetes_namespace], target_label: namespace}
+- {source_labels: [__meta_kubernetes_pod_container_port_name], regex: http, action: keep}`,
+			target:    pod,
+			wantState: relabel.Dropped, wantDrop: 1,
+		},
+		{
+			name: "tmp labels survive population",
+			job: `
+job_name: j
+relabel_configs:
+- {source_labels: [__meta_kubernetes_pod_label_app], target_label: __tmp_app}`,
+			target:    pod,
+			wantState: relabel.Kept, wantDrop: -1,
+			wantLabels: map[string]string{"__tmp_app": "web"},
+		},
+		{
+			name: "address with a scheme is invalid",
+			job: `
+job_name: j
+relabel_configs:
+- {target_label: __address__, replacement: "http://a:1"}`,
+			target:    pod,
+			wantState: relabel.Invalid, wantDrop: -1,
+			wantErr: `"http://a:1" is not a valid hostname`,
+		},
+		{
+			name: "empty address is invalid",
+			job: `
+job_name: j
+relabel_configs:
+- {target_label: __address__, replacement: ""}`,
+			target:    pod,
+			wantState: relabel.Invalid, wantDrop: -1,
+			wantErr: "no address",
+		},
+		{
+			name: "zero interval",
+			job: `
+job_name: j
+relabel_configs:
+- {target_label: __scrape_interval__, replacement: 0s}`,
+			target:    pod,
+			wantState: relabel.Invalid, wantDrop: -1,
+			wantErr: "scrape interval cannot be 0",
+		},
+		{
+			name: "unparsable timeout",
+			job: `
+job_name: j
+relabel_configs:
+- {target_label: __scrape_timeout__, replacement: xx}`,
+			target:    pod,
+			wantState: relabel.Invalid, wantDrop: -1,
+			wantErr: `error parsing scrape timeout: not a valid duration string: "xx"`,
+		},
+		{
+			name: "timeout above interval",
+			job: `
+job_name: j
+relabel_configs:
+- {target_label: __scrape_interval__, replacement: 5s}`,
+			target:    pod,
+			wantState: relabel.Invalid, wantDrop: -1,
+			wantErr: `scrape timeout cannot be greater than scrape interval ("10s" > "5s")`,
+		},
+		{
+			name: "bad histogram flag",
+			job: `
+job_name: j
+relabel_configs:
+- {target_label: __scrape_native_histograms__, replacement: maybe}`,
+			target:    pod,
+			wantState: relabel.Invalid, wantDrop: -1,
+			wantErr: `error parsing scrape native histograms: strconv.ParseBool: parsing "maybe": invalid syntax`,
+		},
+		{
+			name:      "target label wins over group label",
+			job:       "job_name: j\nrelabel_configs:\n- {source_labels: [__meta_kubernetes_namespace], target_label: ns}",
+			target:    model.LabelSet{"__address__": "a:1", "__meta_kubernetes_namespace": "mine"},
+			wantState: relabel.Kept, wantDrop: -1,
+			wantLabels: map[string]string{"ns": "mine"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := scrapeConfig(t, tt.job)
+			got := relabel.Apply(cfg, []*targetgroup.Group{{Source: "s", Labels: group, Targets: []model.LabelSet{tt.target}}}, relabel.Options{})
+			if len(got) != 1 {
+				t.Fatalf("got %d results, want 1", len(got))
+			}
+			r := got[0]
+			if r.State != tt.wantState || r.DroppedBy != tt.wantDrop {
+				t.Errorf("state %s dropped by %d, want %s dropped by %d (err %v)", r.State, r.DroppedBy, tt.wantState, tt.wantDrop, r.Err)
+			}
+			if gotErr := fmt.Sprint(r.Err); tt.wantErr != "" && gotErr != tt.wantErr {
+				t.Errorf("error %q, want %q", gotErr, tt.wantErr)
+			}
+			for k, v := range tt.wantLabels {
+				if got := r.Labels.Get(k); got != v {
+					t.Errorf("label %s = %q, want %q", k, got, v)
+				}
+			}
+			for _, k := range tt.wantAbsent {
+				if r.Labels.Has(k) {
+					t.Errorf("label %s present, want absent", k)
+				}
+			}
+			if r.Discovered.Get("job") != "j" || r.Discovered.Get("__address__") == "" {
+				t.Errorf("discovered labels lack job or address: %v", r.Discovered)
+			}
+		})
+	}
+}
+
+func TestScrapeURLAndPublicLabels(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, `
+job_name: j
+params: {module: [m1, m2]}
+relabel_configs:
+- {target_label: __param_module, replacement: over}
+- {target_label: __tmp_x, replacement: y}`)
+	got := relabel.Apply(cfg, []*targetgroup.Group{{Targets: []model.LabelSet{{"__address__": "[fd00::1]:9100"}}}}, relabel.Options{})
+	if u := relabel.ScrapeURL(cfg, &got[0]); u != "http://[fd00::1]:9100/metrics?module=over&module=m2" {
+		t.Errorf("scrape URL %q", u)
+	}
+	want := map[string]string{"instance": "[fd00::1]:9100", "job": "j"}
+	if diff := cmp.Diff(want, relabel.PublicLabels(&got[0]).Map()); diff != "" {
+		t.Errorf("public labels (-want +got):\n%s", diff)
+	}
+}
+
+func TestDuplicatesMerged(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, "job_name: j")
+	g := &targetgroup.Group{Source: "ingress/a/b", Targets: []model.LabelSet{
+		{"__address__": "h", "__meta_kubernetes_ingress_path": "/x"},
+		{"__address__": "h", "__meta_kubernetes_ingress_path": "/x"},
+		{"__address__": "h", "__meta_kubernetes_ingress_path": "/y"},
+		{"__address__": "other"},
+	}}
+	got := relabel.Apply(cfg, []*targetgroup.Group{g}, relabel.Options{})
+	var dups []int
+	for _, r := range got {
+		dups = append(dups, r.DuplicateOf)
+	}
+	// __meta_ labels are removed before comparing, so /x and /y collapse too.
+	if diff := cmp.Diff([]int{-1, 0, 0, -1}, dups); diff != "" {
+		t.Errorf("DuplicateOf (-want +got):\n%s", diff)
+	}
+}
+
+// rulesForProperty is a kube-prometheus-like rule set touching every action.
+const rulesForProperty = `
+job_name: prop
+params: {format: [prometheus]}
+relabel_configs:
+- {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape], regex: "false", action: drop}
+- {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path], regex: (.+), target_label: __metrics_path__}
+- {source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port], regex: '([^:]+)(?::\d+)?;(\d+)', replacement: '$1:$2', target_label: __address__}
+- {action: labelmap, regex: __meta_kubernetes_pod_label_(.+)}
+- {source_labels: [__meta_kubernetes_namespace], target_label: namespace}
+- {source_labels: [__meta_kubernetes_pod_name], target_label: pod}
+- {source_labels: [pod], action: lowercase, target_label: pod_lower}
+- {source_labels: [pod], action: uppercase, target_label: pod_upper}
+- {source_labels: [__address__], modulus: 4, target_label: __tmp_hash, action: hashmod}
+- {source_labels: [__tmp_hash], regex: "3", action: drop}
+- {source_labels: [__meta_kubernetes_pod_label_team], target_label: team, action: keepequal}
+- {source_labels: [__meta_kubernetes_pod_phase], target_label: phase_copy, action: dropequal}
+- {regex: __meta_kubernetes_pod_label_(team|tier), action: labeldrop}
+- {regex: (__.*|app|tier|team|namespace|pod|pod_lower|pod_upper|job|instance|extra), action: labelkeep}
+- {source_labels: [__meta_kubernetes_pod_label_interval], regex: (.+), target_label: __scrape_interval__}
+`
+
+// randomGroups makes pod-like target groups whose labels exercise every rule
+// above, including invalid outcomes, without label collisions that make
+// Prometheus's own labelmap order random.
+func randomGroups(r *rand.Rand, n int) []*targetgroup.Group {
+	pick := func(vs ...string) string { return vs[r.IntN(len(vs))] }
+	var gs []*targetgroup.Group
+	for i := range n {
+		g := &targetgroup.Group{
+			Source: fmt.Sprintf("pod/ns%d/p%d", i%3, i),
+			Labels: model.LabelSet{
+				"__meta_kubernetes_namespace": model.LabelValue(fmt.Sprintf("ns%d", i%3)),
+				"__meta_kubernetes_pod_name":  model.LabelValue(pick("Web-0", "api-1", "DB")),
+				"__meta_kubernetes_pod_phase": model.LabelValue(pick("Running", "Pending")),
+			},
+		}
+		for _, l := range []string{"app", "team", "tier", "interval"} {
+			if r.IntN(2) == 0 {
+				v := pick("web", "a", "b", "", "30s", "0s", "x y")
+				g.Labels[model.LabelName("__meta_kubernetes_pod_label_"+l)] = model.LabelValue(v)
+			}
+		}
+		if r.IntN(3) == 0 {
+			g.Labels["__meta_kubernetes_pod_annotation_prometheus_io_scrape"] = model.LabelValue(pick("true", "false"))
+		}
+		if r.IntN(3) == 0 {
+			g.Labels["__meta_kubernetes_pod_annotation_prometheus_io_path"] = model.LabelValue(pick("/m", "", "/a/b"))
+		}
+		if r.IntN(3) == 0 {
+			g.Labels["__meta_kubernetes_pod_annotation_prometheus_io_port"] = model.LabelValue(pick("9090", "x"))
+		}
+		for range 1 + r.IntN(3) {
+			g.Targets = append(g.Targets, model.LabelSet{
+				"__address__":                          model.LabelValue(pick("10.0.0.1:80", "10.0.0.2", "[fd00::1]:8080", "fd00::2", "", "h/x:1")),
+				"__meta_kubernetes_pod_container_name": model.LabelValue(pick("c1", "c2")),
+			})
+		}
+		gs = append(gs, g)
+	}
+	return gs
+}
+
+// TestMatchesPopulateLabels holds Apply, and its trace, to Prometheus's own
+// scrape.PopulateLabels: same state, same labels, same error.
+func TestMatchesPopulateLabels(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, rulesForProperty)
+	r := rand.New(rand.NewPCG(1, 2))
+	groups := randomGroups(r, 500)
+	got := relabel.Apply(cfg, groups, relabel.Options{Trace: true})
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	states := map[relabel.State]int{}
+	k := 0
+	for _, g := range groups {
+		for _, tl := range g.Targets {
+			res := got[k]
+			k++
+			states[res.State]++
+			want, err := scrape.PopulateLabels(lb, cfg, tl, g.Labels)
+			switch {
+			case err != nil:
+				if res.State != relabel.Invalid || res.Err.Error() != err.Error() {
+					t.Errorf("%s/%d: got %s %v, Prometheus: invalid %v", res.Source, res.Index, res.State, res.Err, err)
+				}
+			case want.IsEmpty():
+				if res.State != relabel.Dropped {
+					t.Errorf("%s/%d: got %s, Prometheus: dropped", res.Source, res.Index, res.State)
+				}
+			default:
+				if res.State != relabel.Kept || !labels.Equal(res.Labels, want) {
+					t.Errorf("%s/%d: got %s %v, Prometheus: kept %v", res.Source, res.Index, res.State, res.Labels, want)
+				}
+			}
+			checkTrace(t, cfg, tl, g.Labels, res)
+		}
+	}
+	for _, s := range []relabel.State{relabel.Kept, relabel.Dropped, relabel.Invalid} {
+		if states[s] == 0 {
+			t.Errorf("no %s target among the random ones: the property is not exercised", s)
+		}
+	}
+}
+
+// checkTrace verifies that the trace's last step is what applying all rules
+// at once gives, and that it ends where the target's state says.
+func checkTrace(t *testing.T, cfg *config.ScrapeConfig, tl, tg model.LabelSet, res relabel.Target) {
+	t.Helper()
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	scrape.PopulateDiscoveredLabels(lb, cfg, tl, tg)
+	keep := promrelabel.ProcessBuilder(lb, cfg.RelabelConfigs...)
+	if len(res.Trace) == 0 {
+		t.Fatalf("%s/%d: empty trace", res.Source, res.Index)
+	}
+	last := res.Trace[len(res.Trace)-1]
+	if last.Keep != keep || !labels.Equal(last.Labels, lb.Labels()) {
+		t.Errorf("%s/%d: trace ends keep=%v %v, all rules at once: keep=%v %v", res.Source, res.Index, last.Keep, last.Labels, keep, lb.Labels())
+	}
+	wantSteps := len(cfg.RelabelConfigs)
+	if !keep {
+		wantSteps = res.DroppedBy + 1
+	}
+	if len(res.Trace) != wantSteps {
+		t.Errorf("%s/%d: %d steps, want %d", res.Source, res.Index, len(res.Trace), wantSteps)
+	}
+}
