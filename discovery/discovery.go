@@ -5,6 +5,23 @@
 // Every role builder mirrors the same-named function of the pinned
 // Prometheus version's discovery/kubernetes package; a differential test runs
 // Prometheus's code against the same objects to hold them equal.
+//
+// Discover answers for the state after Prometheus's informers have synced:
+// every object is built with all other stores filled. Where Prometheus
+// itself is not deterministic, Discover picks one of its possible outcomes:
+//
+//   - Label keys that sanitize to the same name (a.b and a_b on one object)
+//     overwrite each other in Go map order there; here the lexically greatest
+//     key wins.
+//   - The extra targets for pod container ports no endpoint covers come in
+//     Go map order there; here they are ordered by pod namespace/name, then
+//     container and port order.
+//   - In the endpoints and endpointslice roles Prometheus does not wait for
+//     the ReplicaSet and Job informers behind attach_metadata.deployment and
+//     attach_metadata.cronjob, so __meta_kubernetes_pod_deployment_name and
+//     __meta_kubernetes_pod_cronjob_name may be missing right after start.
+//     Discover fills them as if those informers had synced, as they have
+//     once any later event re-processes the object.
 package discovery
 
 import (
@@ -16,6 +33,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
@@ -44,11 +63,72 @@ type Options struct {
 	OwnNamespace string
 }
 
+// builder holds what the role builders share during one Discover call.
+type builder struct {
+	attach        kubernetes.AttachMetadataConfig
+	st            *stores
+	lab           *labeler
+	podLabelCache map[*corev1.Pod]model.LabelSet
+}
+
 // Discover returns the target groups that Prometheus would emit for cfg over
 // snap, sorted by Source. Groups without targets are left out, as
 // Prometheus's discovery manager drops them.
+//
+// The snapshot is filtered the way the API server filters the LIST of each
+// informer: by cfg's namespaces (and opts.OwnNamespace) and by its label and
+// field selectors. A field selector the API server would refuse for that
+// resource is an error, as the refused LIST would leave Prometheus without
+// any target. snap is only read.
 func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*targetgroup.Group, error) {
-	return nil, fmt.Errorf("role %q: not implemented", cfg.Role)
+	if cfg == nil {
+		return nil, fmt.Errorf("discovering targets: no kubernetes_sd_config")
+	}
+	if snap == nil {
+		snap = &Snapshot{}
+	}
+	sel, err := parseSelectors(cfg.Selectors)
+	if err != nil {
+		return nil, fmt.Errorf("role %q: %w", cfg.Role, err)
+	}
+	scope := newNamespaceScope(cfg.NamespaceDiscovery, opts.OwnNamespace)
+	b := &builder{
+		attach:        cfg.AttachMetadata,
+		st:            newStores(snap, cfg.Role, cfg.AttachMetadata, sel, scope),
+		lab:           newLabeler(),
+		podLabelCache: make(map[*corev1.Pod]model.LabelSet),
+	}
+
+	var groups []*targetgroup.Group
+	switch cfg.Role {
+	case kubernetes.RoleNode:
+		groups = buildAll(b.st.nodes, b.buildNode)
+	case kubernetes.RolePod:
+		groups = buildAll(selectObjects(snap.Pods, &scope, sel.pod, podFields), b.buildPod)
+	case kubernetes.RoleService:
+		groups = buildAll(selectObjects(snap.Services, &scope, sel.service, serviceFields), b.buildService)
+	case kubernetes.RoleEndpoint:
+		groups = buildAll(selectObjects(snap.Endpoints, &scope, sel.endpoints, endpointsFields), b.buildEndpoints)
+	case kubernetes.RoleEndpointSlice:
+		groups = buildAll(selectObjects(snap.EndpointSlices, &scope, sel.endpointSlice, endpointSliceFields), b.buildEndpointSlice)
+	case kubernetes.RoleIngress:
+		groups = buildAll(selectObjects(snap.Ingresses, &scope, sel.ingress, ingressFields), b.buildIngress)
+	default:
+		return nil, fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
+	}
+	sortGroups(groups)
+	return groups, nil
+}
+
+// buildAll builds one group per object and keeps those with targets.
+func buildAll[T any](objs map[string]T, build func(T) *targetgroup.Group) []*targetgroup.Group {
+	groups := make([]*targetgroup.Group, 0, len(objs))
+	for _, o := range objs {
+		if tg := build(o); tg != nil && len(tg.Targets) > 0 {
+			groups = append(groups, tg)
+		}
+	}
+	return groups
 }
 
 // sortGroups orders groups by Source so output is stable.

@@ -1,0 +1,196 @@
+package discovery
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+)
+
+// Pod labels, as discovery/kubernetes/pod.go names them.
+const (
+	podIPLabel                    = metaLabelPrefix + "pod_ip"
+	podContainerNameLabel         = metaLabelPrefix + "pod_container_name"
+	podContainerIDLabel           = metaLabelPrefix + "pod_container_id"
+	podContainerImageLabel        = metaLabelPrefix + "pod_container_image"
+	podContainerPortNameLabel     = metaLabelPrefix + "pod_container_port_name"
+	podContainerPortNumberLabel   = metaLabelPrefix + "pod_container_port_number"
+	podContainerPortProtocolLabel = metaLabelPrefix + "pod_container_port_protocol"
+	podContainerIsInit            = metaLabelPrefix + "pod_container_init"
+	podCronJobNameLabel           = metaLabelPrefix + "pod_cronjob_name"
+	podDeploymentNameLabel        = metaLabelPrefix + "pod_deployment_name"
+	podJobNameLabel               = metaLabelPrefix + "pod_job_name"
+	podReadyLabel                 = metaLabelPrefix + "pod_ready"
+	podPhaseLabel                 = metaLabelPrefix + "pod_phase"
+	podNodeNameLabel              = metaLabelPrefix + "pod_node_name"
+	podHostIPLabel                = metaLabelPrefix + "pod_host_ip"
+	podUID                        = metaLabelPrefix + "pod_uid"
+	podControllerKind             = metaLabelPrefix + "pod_controller_kind"
+	podControllerName             = metaLabelPrefix + "pod_controller_name"
+)
+
+func podSource(pod *corev1.Pod) string {
+	return "pod/" + pod.Namespace + "/" + pod.Name
+}
+
+// controllerOf returns the first owner reference marked as controller, as
+// GetControllerOf in discovery/kubernetes does.
+func controllerOf(obj metav1.Object) *metav1.OwnerReference {
+	refs := obj.GetOwnerReferences()
+	for i := range refs {
+		if refs[i].Controller != nil && *refs[i].Controller {
+			return &refs[i]
+		}
+	}
+	return nil
+}
+
+// podReady is the lower-cased status of the Ready condition, "unknown"
+// without one.
+func podReady(pod *corev1.Pod) model.LabelValue {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return model.LabelValue(strings.ToLower(string(c.Status)))
+		}
+	}
+	return model.LabelValue(strings.ToLower(string(corev1.ConditionUnknown)))
+}
+
+// podLabels returns the pod labels shared by the pod, endpoints and
+// endpointslice roles. The result is cached per pod for the Discover call
+// and must not be modified; merge it into a target instead.
+func (b *builder) podLabels(pod *corev1.Pod) model.LabelSet {
+	if ls, ok := b.podLabelCache[pod]; ok {
+		return ls
+	}
+	ls := model.LabelSet{
+		podIPLabel:       model.LabelValue(pod.Status.PodIP),
+		podReadyLabel:    podReady(pod),
+		podPhaseLabel:    model.LabelValue(pod.Status.Phase),
+		podNodeNameLabel: model.LabelValue(pod.Spec.NodeName),
+		podHostIPLabel:   model.LabelValue(pod.Status.HostIP),
+		podUID:           model.LabelValue(pod.UID),
+	}
+	b.lab.addObjectMetaLabels(ls, &pod.ObjectMeta, resourcePod)
+
+	if owner := controllerOf(pod); owner != nil {
+		if owner.Kind != "" {
+			ls[podControllerKind] = model.LabelValue(owner.Kind)
+		}
+		if owner.Name != "" {
+			ls[podControllerName] = model.LabelValue(owner.Name)
+		}
+		switch owner.Kind {
+		case "ReplicaSet":
+			if b.attach.Deployment {
+				if rs, ok := b.st.replicaSets[pod.Namespace+"/"+owner.Name]; ok {
+					if o := controllerOf(rs); o != nil && o.Kind == "Deployment" {
+						ls[podDeploymentNameLabel] = model.LabelValue(o.Name)
+					}
+				}
+			}
+		case "Job":
+			if b.attach.Job {
+				ls[podJobNameLabel] = model.LabelValue(owner.Name)
+			}
+			if b.attach.CronJob {
+				if job, ok := b.st.jobs[pod.Namespace+"/"+owner.Name]; ok {
+					if o := controllerOf(job); o != nil && o.Kind == "CronJob" {
+						ls[podCronJobNameLabel] = model.LabelValue(o.Name)
+					}
+				}
+			}
+		}
+	}
+	b.podLabelCache[pod] = ls
+	return ls
+}
+
+// containerID finds the container's ID in statuses by name, "" if absent.
+func containerID(statuses []corev1.ContainerStatus, name string) string {
+	for i := range statuses {
+		if statuses[i].Name == name {
+			return statuses[i].ContainerID
+		}
+	}
+	return ""
+}
+
+// podContainers returns the containers followed by the init containers,
+// the order every role walks them in; index >= len(Spec.Containers) marks an
+// init container. Ephemeral containers are never considered.
+func podContainers(pod *corev1.Pod) []corev1.Container {
+	if len(pod.Spec.InitContainers) == 0 {
+		return pod.Spec.Containers
+	}
+	cs := make([]corev1.Container, 0, len(pod.Spec.Containers)+len(pod.Spec.InitContainers))
+	cs = append(cs, pod.Spec.Containers...)
+	return append(cs, pod.Spec.InitContainers...)
+}
+
+// buildPod mirrors (*Pod).buildPod: one target per container port, one
+// portless target per container without ports. A pod without IP, or whose
+// node is not in the node store while attach_metadata.node is set, gives an
+// empty group.
+func (b *builder) buildPod(pod *corev1.Pod) *targetgroup.Group {
+	tg := &targetgroup.Group{Source: podSource(pod)}
+	if pod.Status.PodIP == "" {
+		return tg
+	}
+	if b.attach.Node {
+		if _, ok := b.st.nodes[pod.Spec.NodeName]; !ok {
+			return tg
+		}
+	}
+
+	tg.Labels = make(model.LabelSet, len(b.podLabels(pod))+1)
+	mergeInto(tg.Labels, b.podLabels(pod))
+	tg.Labels[namespaceLabel] = model.LabelValue(pod.Namespace)
+	if b.attach.Node {
+		b.addNodeLabels(tg.Labels, &pod.Spec.NodeName)
+	}
+	if b.attach.Namespace {
+		b.addNamespaceLabels(tg.Labels, pod.Namespace)
+	}
+
+	for i, c := range podContainers(pod) {
+		isInit := i >= len(pod.Spec.Containers)
+		statuses := pod.Status.ContainerStatuses
+		if isInit {
+			statuses = pod.Status.InitContainerStatuses
+		}
+		cID := model.LabelValue(containerID(statuses, c.Name))
+		initValue := model.LabelValue(strconv.FormatBool(isInit))
+
+		if len(c.Ports) == 0 {
+			// No port: the address is the bare pod IP, unbracketed even for IPv6.
+			tg.Targets = append(tg.Targets, model.LabelSet{
+				model.AddressLabel:     model.LabelValue(pod.Status.PodIP),
+				podContainerNameLabel:  model.LabelValue(c.Name),
+				podContainerIDLabel:    cID,
+				podContainerImageLabel: model.LabelValue(c.Image),
+				podContainerIsInit:     initValue,
+			})
+			continue
+		}
+		for _, port := range c.Ports {
+			number := strconv.FormatUint(uint64(port.ContainerPort), 10)
+			tg.Targets = append(tg.Targets, model.LabelSet{
+				model.AddressLabel:            model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number)),
+				podContainerNameLabel:         model.LabelValue(c.Name),
+				podContainerIDLabel:           cID,
+				podContainerImageLabel:        model.LabelValue(c.Image),
+				podContainerPortNumberLabel:   model.LabelValue(number),
+				podContainerPortNameLabel:     model.LabelValue(port.Name),
+				podContainerPortProtocolLabel: model.LabelValue(port.Protocol),
+				podContainerIsInit:            initValue,
+			})
+		}
+	}
+	return tg
+}
