@@ -1,0 +1,103 @@
+package main
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/sdinspect/sdinspect/promconfig"
+	"github.com/sdinspect/sdinspect/relabel"
+	"github.com/sdinspect/sdinspect/report"
+)
+
+// buildJob turns a job's relabel results into the report's wire form,
+// naming each rule by its index, action and position.
+func buildJob(job *promconfig.Job, results []relabel.Target) report.Job {
+	out := report.Job{
+		Job:     job.Scrape.JobName,
+		File:    job.Pos.File,
+		Line:    job.Pos.Line,
+		NotRun:  job.NotRun,
+		Targets: make([]report.Target, 0, len(results)),
+	}
+	for i := range results {
+		r := &results[i]
+		t := report.Target{
+			Source:           r.Source,
+			Index:            r.Index,
+			State:            string(r.State),
+			DiscoveredLabels: r.Discovered.Map(),
+			Labels:           map[string]string{},
+		}
+		out.Summary.Discovered++
+		switch r.State {
+		case relabel.Kept:
+			out.Summary.Kept++
+			t.Labels = r.Labels.Map()
+			t.PublicLabels = relabel.PublicLabels(r).Map()
+			t.ScrapeURL = relabel.ScrapeURL(job.Scrape, r)
+			if r.DuplicateOf >= 0 {
+				out.Summary.Duplicates++
+				first := results[r.DuplicateOf]
+				t.DuplicateOf = &report.TargetRef{Source: first.Source, Index: first.Index}
+			}
+		case relabel.Dropped:
+			out.Summary.Dropped++
+			rule := ruleRef(job, r.DroppedBy)
+			t.DroppedBy = &rule
+		case relabel.Invalid:
+			out.Summary.Invalid++
+			t.Error = r.Err.Error()
+		}
+		t.Trace = buildTrace(job, r)
+		out.Targets = append(out.Targets, t)
+	}
+	return out
+}
+
+func ruleRef(job *promconfig.Job, i int) report.Rule {
+	r := report.Rule{Index: i, Action: string(job.Scrape.RelabelConfigs[i].Action)}
+	if i < len(job.Rules) {
+		r.File, r.Line = job.Rules[i].File, job.Rules[i].Line
+	}
+	return r
+}
+
+func buildTrace(job *promconfig.Job, r *relabel.Target) []report.Step {
+	if len(r.Trace) == 0 {
+		return nil
+	}
+	steps := make([]report.Step, len(r.Trace))
+	before := r.Discovered
+	for i, s := range r.Trace {
+		steps[i] = report.Step{
+			Rule:    ruleRef(job, s.Rule),
+			Result:  "continue",
+			Changes: changes(before, s.Labels),
+			Labels:  s.Labels.Map(),
+		}
+		if !s.Keep {
+			steps[i].Result = "drop"
+		}
+		before = s.Labels
+	}
+	return steps
+}
+
+// changes lists, sorted by name, the labels that differ between a and b.
+func changes(a, b labels.Labels) []report.Change {
+	var out []report.Change
+	a.Range(func(l labels.Label) {
+		if v := b.Get(l.Name); v != l.Value {
+			out = append(out, report.Change{Label: l.Name, Before: l.Value, After: v})
+		}
+	})
+	b.Range(func(l labels.Label) {
+		if !a.Has(l.Name) {
+			out = append(out, report.Change{Label: l.Name, After: l.Value})
+		}
+	})
+	slices.SortFunc(out, func(x, y report.Change) int { return cmp.Compare(x.Label, y.Label) })
+	return out
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in the README and in --help.
+const (
+	exitOK       = 0 // clean
+	exitFailed   = 1 // could not complete: bad config or input, unreachable API, partial result
+	exitUsage    = 2 // bad flags or arguments
+	exitFindings = 3 // findings at or above --fail-on
+)
+
+const exitHelp = `Exit status:
+  0  clean
+  1  could not complete (bad config or input, unreachable or unauthorized API, partial result)
+  2  usage error (bad flags or arguments)
+  3  findings at or above --fail-on (lint, failed expectations, differences with --exit-code)`
+
+// usageError marks an error as the user's invocation being wrong (exit 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// streams are where a command writes: its result to out, everything else to errOut.
+type streams struct {
+	out, errOut io.Writer
+	log         *slog.Logger
+}
+
+// run executes sdinspect with args and returns the exit code. It is the
+// single place that prints errors.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	s := streams{out: stdout, errOut: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	root := newRootCommand(s)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "sdinspect: %v\n", err)
+	var u usageError
+	// cobra reports an unknown subcommand with a plain error.
+	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command ") {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+func newRootCommand(s streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sdinspect",
+		Short: "Show what Prometheus Kubernetes service discovery and relabeling do with a scrape config",
+		Long: `sdinspect shows which targets Prometheus's Kubernetes service discovery finds for a
+scrape config, which labels they carry, which targets relabel_configs keeps or drops,
+and which rule dropped them, exactly as Prometheus ` + promVersion + ` would.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitHelp + "\n")
+	root.AddCommand(newTargetsCommand(s), newExplainCommand(s), newVersionCommand(s))
+	return root
+}
+
+// positionalArgs wraps cobra's argument validators so that a wrong count is
+// a usage error.
+func positionalArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := v(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/prometheus/prometheus/discovery/kubernetes"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+
+	"github.com/sdinspect/sdinspect/cluster"
+	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/promconfig"
+	"github.com/sdinspect/sdinspect/relabel"
+	"github.com/sdinspect/sdinspect/report"
+)
+
+// inputOptions are the flags that say what to evaluate: the scrape configs
+// and the Kubernetes objects.
+type inputOptions struct {
+	configPath   string
+	rulesPath    string
+	role         string
+	jobs         []string
+	from         []string
+	ownNamespace string
+	legacyNames  bool
+}
+
+func (o *inputOptions) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&o.configPath, "config", "", "Prometheus configuration file (prometheus.yml)")
+	fs.StringVar(&o.rulesPath, "rules", "", "standalone relabel rules file, instead of --config (needs --role)")
+	fs.StringVar(&o.role, "role", "", "Kubernetes SD role for --rules: node, service, pod, endpoints, endpointslice or ingress")
+	fs.StringArrayVar(&o.jobs, "job", nil, "job_name to evaluate (repeatable; default: every job); with --rules, the implied job's name")
+	fs.StringArrayVar(&o.from, "from", nil, "snapshot or manifest file or directory of Kubernetes objects (repeatable)")
+	fs.StringVar(&o.ownNamespace, "own-namespace", "", "namespace that namespaces.own_namespace stands for")
+	fs.BoolVar(&o.legacyNames, "legacy-names", false, "validate --rules with the legacy label name scheme instead of UTF-8")
+}
+
+func (o *inputOptions) validate() error {
+	switch {
+	case o.configPath == "" && o.rulesPath == "":
+		return usagef("one of --config or --rules is required")
+	case o.configPath != "" && o.rulesPath != "":
+		return usagef("--config and --rules cannot be used together")
+	case o.rulesPath != "" && o.role == "":
+		return usagef("--rules needs --role")
+	case o.rulesPath == "" && o.role != "":
+		return usagef("--role only applies with --rules")
+	case o.rulesPath != "" && len(o.jobs) > 1:
+		return usagef("--rules takes at most one --job (the implied job's name)")
+	case len(o.from) == 0:
+		return usagef("--from is required: give snapshot or manifest files (reading a live API server is not available yet)")
+	}
+	return nil
+}
+
+// loadJobs returns the jobs to evaluate, in the order asked for or, by
+// default, sorted by name.
+func (o *inputOptions) loadJobs() ([]*promconfig.Job, error) {
+	if o.rulesPath != "" {
+		return o.impliedJob()
+	}
+	cfg, err := promconfig.Load(o.configPath)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.jobs) == 0 {
+		jobs := slices.Clone(cfg.Jobs)
+		slices.SortFunc(jobs, func(a, b *promconfig.Job) int { return strings.Compare(a.Scrape.JobName, b.Scrape.JobName) })
+		return jobs, nil
+	}
+	var jobs []*promconfig.Job
+	for _, name := range o.jobs {
+		j, err := cfg.Job(name)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+func (o *inputOptions) impliedJob() ([]*promconfig.Job, error) {
+	role, err := parseRole(o.role)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--role: %w", err)}
+	}
+	scheme := model.UTF8Validation
+	if o.legacyNames {
+		scheme = model.LegacyValidation
+	}
+	rules, pos, err := promconfig.LoadRules(o.rulesPath, scheme)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSuffix(filepath.Base(o.rulesPath), filepath.Ext(o.rulesPath))
+	if len(o.jobs) == 1 {
+		name = o.jobs[0]
+	}
+	j, err := promconfig.ImpliedJob(name, role, rules, pos)
+	if err != nil {
+		return nil, err
+	}
+	return []*promconfig.Job{j}, nil
+}
+
+// parseRole accepts what kubernetes_sd_configs accepts as a role; Role's own
+// YAML unmarshaler holds the valid names and Prometheus's message.
+func parseRole(s string) (kubernetes.Role, error) {
+	var r kubernetes.Role
+	err := r.UnmarshalYAML(func(v any) error { *v.(*string) = s; return nil })
+	return r, err
+}
+
+// evaluate discovers and relabels every job's targets over snap.
+func evaluate(jobs []*promconfig.Job, snap *discovery.Snapshot, o *inputOptions, trace bool) (*report.Report, error) {
+	rep := &report.Report{APIVersion: report.APIVersion, Jobs: []report.Job{}}
+	for _, job := range jobs {
+		var groups []*targetgroup.Group
+		for i, sd := range job.Kubernetes {
+			gs, err := discovery.Discover(snap, sd, discovery.Options{OwnNamespace: o.ownNamespace})
+			if err != nil {
+				return nil, fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, sd.Role, err)
+			}
+			groups = append(groups, gs...)
+		}
+		groups = append(groups, job.Groups...)
+		results := relabel.Apply(job.Scrape, groups, relabel.Options{Trace: trace})
+		rep.Jobs = append(rep.Jobs, buildJob(job, results))
+	}
+	return rep, nil
+}
+
+// load reads the jobs and the objects.
+func (o *inputOptions) load(s streams) ([]*promconfig.Job, *discovery.Snapshot, error) {
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	jobs, err := o.loadJobs()
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := cluster.Read(o.from, func(msg string) { fmt.Fprintf(s.errOut, "sdinspect: note: %s\n", msg) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return jobs, snap, nil
+}
+
+type targetsOptions struct {
+	input  inputOptions
+	output formatFlag
+	show   showFlag
+	trace  bool
+}
+
+func newTargetsCommand(s streams) *cobra.Command {
+	o := &targetsOptions{output: formatFlag{report.Table}, show: showAll}
+	cmd := &cobra.Command{
+		Use:   "targets --config prometheus.yml | --rules rules.yml --role ROLE  --from FILE...",
+		Short: "List every discovered target of the jobs: kept, dropped (by which rule) or invalid",
+		Example: `  sdinspect targets --config prometheus.yml --from cluster.yaml
+  sdinspect targets --config prometheus.yml --job kubernetes-pods --from cluster.yaml -o json
+  sdinspect targets --rules rules.yml --role pod --from manifests/ --show dropped`,
+		Args: positionalArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), s) },
+	}
+	o.input.bind(cmd.Flags())
+	cmd.Flags().VarP(&o.output, "output", "o", "output format: table, json or yaml")
+	cmd.Flags().Var(&o.show, "show", "which targets to list: kept, dropped (dropped or invalid) or all")
+	cmd.Flags().BoolVar(&o.trace, "trace", false, "include the step-by-step relabel trace of every target (json and yaml)")
+	return cmd
+}
+
+func (o *targetsOptions) run(_ context.Context, s streams) error {
+	jobs, snap, err := o.input.load(s)
+	if err != nil {
+		return err
+	}
+	rep, err := evaluate(jobs, snap, &o.input, o.trace)
+	if err != nil {
+		return err
+	}
+	for i := range rep.Jobs {
+		j := &rep.Jobs[i]
+		j.Targets = slices.DeleteFunc(j.Targets, func(t report.Target) bool { return !o.show.keeps(t.State) })
+	}
+	return report.Write(s.out, o.output.Format, rep)
+}
