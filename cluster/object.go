@@ -1,0 +1,232 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/sdinspect/sdinspect/discovery"
+)
+
+// kind is a kind of object that Read keeps.
+type kind struct {
+	apiVersion string
+	name       string
+	namespaced bool
+	newObject  func() runtime.Object
+	add        func(*discovery.Snapshot, runtime.Object)
+}
+
+// keptKinds names what lookupKind knows, for messages.
+const keptKinds = "Pod, Service, Endpoints, Node and Namespace (v1), EndpointSlice (discovery.k8s.io/v1), " +
+	"Ingress (networking.k8s.io/v1), ReplicaSet (apps/v1) and Job (batch/v1)"
+
+// lookupKind returns the kind called name that Read keeps, whatever the
+// version; the caller compares apiVersion.
+func lookupKind(name string) (kind, bool) {
+	switch name {
+	case "Pod":
+		return kind{"v1", name, true, func() runtime.Object { return &corev1.Pod{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Pods = append(s.Pods, o.(*corev1.Pod)) }}, true
+	case "Service":
+		return kind{"v1", name, true, func() runtime.Object { return &corev1.Service{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Services = append(s.Services, o.(*corev1.Service)) }}, true
+	case "Endpoints":
+		return kind{"v1", name, true, func() runtime.Object { return &corev1.Endpoints{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Endpoints = append(s.Endpoints, o.(*corev1.Endpoints)) }}, true
+	case "EndpointSlice":
+		return kind{"discovery.k8s.io/v1", name, true, func() runtime.Object { return &discoveryv1.EndpointSlice{} },
+			func(s *discovery.Snapshot, o runtime.Object) {
+				s.EndpointSlices = append(s.EndpointSlices, o.(*discoveryv1.EndpointSlice))
+			}}, true
+	case "Node":
+		return kind{"v1", name, false, func() runtime.Object { return &corev1.Node{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Nodes = append(s.Nodes, o.(*corev1.Node)) }}, true
+	case "Namespace":
+		return kind{"v1", name, false, func() runtime.Object { return &corev1.Namespace{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Namespaces = append(s.Namespaces, o.(*corev1.Namespace)) }}, true
+	case "Ingress":
+		return kind{"networking.k8s.io/v1", name, true, func() runtime.Object { return &networkingv1.Ingress{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Ingresses = append(s.Ingresses, o.(*networkingv1.Ingress)) }}, true
+	case "ReplicaSet":
+		return kind{"apps/v1", name, true, func() runtime.Object { return &appsv1.ReplicaSet{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.ReplicaSets = append(s.ReplicaSets, o.(*appsv1.ReplicaSet)) }}, true
+	case "Job":
+		return kind{"batch/v1", name, true, func() runtime.Object { return &batchv1.Job{} },
+			func(s *discovery.Snapshot, o runtime.Object) { s.Jobs = append(s.Jobs, o.(*batchv1.Job)) }}, true
+	}
+	return kind{}, false
+}
+
+// whyNotRead explains, for a warning, why objects of a kind are skipped.
+func whyNotRead(apiVersion, name string) string {
+	if k, ok := lookupKind(name); ok && k.apiVersion != apiVersion {
+		return fmt.Sprintf("sdinspect reads %s only as %s", name, k.apiVersion)
+	}
+	return "sdinspect reads only " + keptKinds
+}
+
+// objectRef is one object's JSON text and where it came from.
+type objectRef struct {
+	data       []byte // the JSON text holding the object
+	start, end int    // the object's bytes in data
+	pos        position
+	loc        locator
+	// defaults is the kind and version a typed list gives items that name
+	// neither; nil outside typed lists.
+	defaults *schema.GroupVersionKind
+	inList   bool
+}
+
+// locator maps offsets in JSON text back to the file the text came from.
+type locator interface {
+	// at returns where the innermost value holding the byte at offset
+	// off of the JSON text was written.
+	at(off int) position
+}
+
+// readObject decodes one object into b, or counts it as skipped.
+func (f *fileReader) readObject(b *batch, o objectRef) error {
+	raw := o.data[o.start:o.end]
+	what := "object"
+	if o.inList {
+		what = "list item"
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return f.errorAt(o.pos, fmt.Errorf("%s is %s, not a Kubernetes object", what, describeJSON(raw)))
+	}
+	// Look at the type and name first: objects of other kinds are only
+	// counted, and errors can name the object.
+	var head struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"metadata"`
+	}
+	if err := utiljson.Unmarshal(raw, &head); err != nil {
+		return f.errorAt(f.fieldPos(o, err), fmt.Errorf("reading %s: %w", what, err))
+	}
+	apiVersion, kindName := head.APIVersion, head.Kind
+	if apiVersion == "" && kindName == "" && o.defaults != nil {
+		apiVersion, kindName = o.defaults.GroupVersion().String(), o.defaults.Kind
+	}
+	switch {
+	case kindName == "":
+		return f.errorAt(o.pos, fmt.Errorf("%s has no kind", what))
+	case apiVersion == "":
+		return f.errorAt(o.pos, fmt.Errorf("%s of kind %s has no apiVersion", what, kindName))
+	}
+	k, ok := lookupKind(kindName)
+	if !ok || k.apiVersion != apiVersion {
+		b.skips[skipKey{apiVersion: apiVersion, kind: kindName}]++
+		return nil
+	}
+	id := kindName
+	if head.Metadata.Name != "" {
+		id = fmt.Sprintf("%s %q", kindName, displayName(head.Metadata.Namespace, head.Metadata.Name))
+	}
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return f.errorAt(o.pos, fmt.Errorf("%s: %w", id, err))
+	}
+	gvk := gv.WithKind(kindName)
+	obj, _, err := f.decoder.Decode(raw, &gvk, k.newObject())
+	if err != nil {
+		strict, isStrict := runtime.AsStrictDecodingError(err)
+		if !isStrict {
+			return f.errorAt(f.fieldPos(o, err), fmt.Errorf("decoding %s: %w", id, err))
+		}
+		for _, e := range strict.Errors() {
+			// Which value wins is up to the decoder; a cluster would
+			// have rejected the object.
+			if strings.HasPrefix(e.Error(), "duplicate field") {
+				return f.errorAt(o.pos, fmt.Errorf("%s: %w", id, e))
+			}
+		}
+		b.unknownFields++
+		if b.firstUnknown == "" {
+			b.firstUnknown = fmt.Sprintf("%v: %s: %v", o.pos, id, strict.Errors()[0])
+		}
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return f.errorAt(o.pos, fmt.Errorf("decoding %s: got %T", id, obj))
+	}
+	if m.GetName() == "" {
+		return f.errorAt(o.pos, fmt.Errorf("%s has no metadata.name", id))
+	}
+	if k.namespaced && m.GetNamespace() == "" {
+		b.noNamespace++
+		if b.firstNoNamespace == "" {
+			b.firstNoNamespace = fmt.Sprintf("%v: %s", o.pos, id)
+		}
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	b.objects = append(b.objects, pending{
+		kind: k,
+		obj:  obj,
+		key:  objectKey{kind: kindName, namespace: m.GetNamespace(), name: m.GetName()},
+		line: o.pos.line,
+	})
+	return nil
+}
+
+// fieldPos returns where the value a decoding error of o complains about
+// was written, or where o starts if the error does not say.
+func (f *fileReader) fieldPos(o objectRef, err error) position {
+	off, ok := errorOffset(err)
+	if !ok || off < 0 || off > o.end-o.start {
+		return o.pos
+	}
+	// Decoding errors point just past the offending value's first or
+	// last byte.
+	return o.loc.at(o.start + max(off-1, 0))
+}
+
+// errorOffset returns the byte offset that a JSON decoding error points at.
+// Kubernetes decodes with sigs.k8s.io/json, which returns its own copies of
+// encoding/json's UnmarshalTypeError and SyntaxError from an internal
+// package; their Offset field is therefore read by name.
+func errorOffset(err error) (int, bool) {
+	for ; err != nil; err = errors.Unwrap(err) {
+		v := reflect.ValueOf(err)
+		if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		if off := v.Elem().FieldByName("Offset"); off.IsValid() && off.CanInt() {
+			return int(off.Int()), true
+		}
+	}
+	return 0, false
+}
+
+// describeJSON names the type of a JSON value for messages.
+func describeJSON(v []byte) string {
+	if len(v) == 0 {
+		return "empty"
+	}
+	switch v[0] {
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
