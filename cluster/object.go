@@ -44,7 +44,9 @@ func lookupKind(name string) (kind, bool) {
 			func(s *discovery.Snapshot, o runtime.Object) { s.Services = append(s.Services, o.(*corev1.Service)) }}, true
 	case "Endpoints":
 		return kind{"v1", name, true, func() runtime.Object { return &corev1.Endpoints{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Endpoints = append(s.Endpoints, o.(*corev1.Endpoints)) }}, true
+			func(s *discovery.Snapshot, o runtime.Object) {
+				s.Endpoints = append(s.Endpoints, o.(*corev1.Endpoints))
+			}}, true
 	case "EndpointSlice":
 		return kind{"discovery.k8s.io/v1", name, true, func() runtime.Object { return &discoveryv1.EndpointSlice{} },
 			func(s *discovery.Snapshot, o runtime.Object) {
@@ -55,13 +57,19 @@ func lookupKind(name string) (kind, bool) {
 			func(s *discovery.Snapshot, o runtime.Object) { s.Nodes = append(s.Nodes, o.(*corev1.Node)) }}, true
 	case "Namespace":
 		return kind{"v1", name, false, func() runtime.Object { return &corev1.Namespace{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Namespaces = append(s.Namespaces, o.(*corev1.Namespace)) }}, true
+			func(s *discovery.Snapshot, o runtime.Object) {
+				s.Namespaces = append(s.Namespaces, o.(*corev1.Namespace))
+			}}, true
 	case "Ingress":
 		return kind{"networking.k8s.io/v1", name, true, func() runtime.Object { return &networkingv1.Ingress{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Ingresses = append(s.Ingresses, o.(*networkingv1.Ingress)) }}, true
+			func(s *discovery.Snapshot, o runtime.Object) {
+				s.Ingresses = append(s.Ingresses, o.(*networkingv1.Ingress))
+			}}, true
 	case "ReplicaSet":
 		return kind{"apps/v1", name, true, func() runtime.Object { return &appsv1.ReplicaSet{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.ReplicaSets = append(s.ReplicaSets, o.(*appsv1.ReplicaSet)) }}, true
+			func(s *discovery.Snapshot, o runtime.Object) {
+				s.ReplicaSets = append(s.ReplicaSets, o.(*appsv1.ReplicaSet))
+			}}, true
 	case "Job":
 		return kind{"batch/v1", name, true, func() runtime.Object { return &batchv1.Job{} },
 			func(s *discovery.Snapshot, o runtime.Object) { s.Jobs = append(s.Jobs, o.(*batchv1.Job)) }}, true

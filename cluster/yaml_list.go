@@ -12,7 +12,7 @@ type listLayout struct {
 	// doc[keyStart:blockEnd] holds the "items:" line and all of its
 	// entries; the rest of the document is the list's header.
 	keyStart, blockEnd int
-	items            []textSpan
+	items              []textSpan
 }
 
 // textSpan is a part of a document and the line, counted from 1 within the
