@@ -48,12 +48,12 @@ func (b *builder) buildEndpoints(eps *corev1.Endpoints) *targetgroup.Group {
 
 	seen := newSeenPods()
 	add := func(addr *corev1.EndpointAddress, port *corev1.EndpointPort, ready model.LabelValue) {
-		target := model.LabelSet{
-			model.AddressLabel:        model.LabelValue(net.JoinHostPort(addr.IP, strconv.FormatUint(uint64(port.Port), 10))),
-			endpointPortNameLabel:     model.LabelValue(port.Name),
-			endpointPortProtocolLabel: model.LabelValue(port.Protocol),
-			endpointReadyLabel:        ready,
-		}
+		pod := b.resolvePodRef(eps.Namespace, addr.TargetRef)
+		target := make(model.LabelSet, b.targetSize(pod))
+		target[model.AddressLabel] = model.LabelValue(net.JoinHostPort(addr.IP, strconv.FormatUint(uint64(port.Port), 10)))
+		target[endpointPortNameLabel] = model.LabelValue(port.Name)
+		target[endpointPortProtocolLabel] = model.LabelValue(port.Protocol)
+		target[endpointReadyLabel] = ready
 		if addr.TargetRef != nil {
 			target[endpointAddressTargetKindLabel] = model.LabelValue(addr.TargetRef.Kind)
 			target[endpointAddressTargetNameLabel] = model.LabelValue(addr.TargetRef.Name)
@@ -72,7 +72,6 @@ func (b *builder) buildEndpoints(eps *corev1.Endpoints) *targetgroup.Group {
 			}
 		}
 
-		pod := b.resolvePodRef(eps.Namespace, addr.TargetRef)
 		if pod == nil {
 			tg.Targets = append(tg.Targets, target)
 			return
@@ -108,6 +107,16 @@ func (b *builder) resolvePodRef(from string, ref *corev1.ObjectReference) *corev
 		return nil
 	}
 	return b.st.pods[ref.Namespace+"/"+ref.Name]
+}
+
+// targetSize is a generous size for an endpoint target map: its own
+// labels, node metadata and, when resolved, the pod's labels.
+func (b *builder) targetSize(pod *corev1.Pod) int {
+	n := 32
+	if pod != nil {
+		n += podLabelsSize(pod)
+	}
+	return n
 }
 
 // addContainerPortLabels sets the container labels of the container port
@@ -193,15 +202,14 @@ func (b *builder) appendUncoveredPodPorts(targets []model.LabelSet, s *seenPods)
 					continue
 				}
 				number := strconv.FormatUint(uint64(cport.ContainerPort), 10)
-				target := model.LabelSet{
-					model.AddressLabel:            model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number)),
-					podContainerNameLabel:         model.LabelValue(c.Name),
-					podContainerImageLabel:        model.LabelValue(c.Image),
-					podContainerPortNameLabel:     model.LabelValue(cport.Name),
-					podContainerPortNumberLabel:   model.LabelValue(number),
-					podContainerPortProtocolLabel: model.LabelValue(cport.Protocol),
-					podContainerIsInit:            model.LabelValue(strconv.FormatBool(i >= len(pod.Spec.Containers))),
-				}
+				target := make(model.LabelSet, 8+podLabelsSize(pod))
+				target[model.AddressLabel] = model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number))
+				target[podContainerNameLabel] = model.LabelValue(c.Name)
+				target[podContainerImageLabel] = model.LabelValue(c.Image)
+				target[podContainerPortNameLabel] = model.LabelValue(cport.Name)
+				target[podContainerPortNumberLabel] = model.LabelValue(number)
+				target[podContainerPortProtocolLabel] = model.LabelValue(cport.Protocol)
+				target[podContainerIsInit] = model.LabelValue(strconv.FormatBool(i >= len(pod.Spec.Containers)))
 				mergeInto(target, b.podLabels(pod))
 				targets = append(targets, target)
 			}

@@ -69,10 +69,10 @@ func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *targetgrou
 		if port.Port != nil {
 			a = net.JoinHostPort(addr, strconv.FormatUint(uint64(*port.Port), 10))
 		}
-		target := model.LabelSet{model.AddressLabel: model.LabelValue(a)}
-		b.addEndpointSliceLabels(target, ep, port)
-
 		pod := b.resolvePodRef(eps.Namespace, ep.TargetRef)
+		target := make(model.LabelSet, b.targetSize(pod)+2*len(ep.DeprecatedTopology))
+		target[model.AddressLabel] = model.LabelValue(a)
+		b.addEndpointSliceLabels(target, ep, port)
 		if pod == nil {
 			tg.Targets = append(tg.Targets, target)
 			return

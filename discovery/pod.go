@@ -61,54 +61,68 @@ func podReady(pod *corev1.Pod) model.LabelValue {
 	return model.LabelValue(strings.ToLower(string(corev1.ConditionUnknown)))
 }
 
-// podLabels returns the pod labels shared by the pod, endpoints and
-// endpointslice roles. The result is cached per pod for the Discover call
-// and must not be modified; merge it into a target instead.
+// podLabelsSize is an upper bound of the number of labels addPodLabels
+// writes, to size maps once.
+func podLabelsSize(pod *corev1.Pod) int {
+	return 12 + 2*(len(pod.Labels)+len(pod.Annotations))
+}
+
+// podLabels returns the pod labels shared by the endpoints and
+// endpointslice roles, cached per pod for the Discover call. The result
+// must not be modified; merge it into a target instead.
 func (b *builder) podLabels(pod *corev1.Pod) model.LabelSet {
 	if ls, ok := b.podLabelCache[pod]; ok {
 		return ls
 	}
-	ls := model.LabelSet{
-		podIPLabel:       model.LabelValue(pod.Status.PodIP),
-		podReadyLabel:    podReady(pod),
-		podPhaseLabel:    model.LabelValue(pod.Status.Phase),
-		podNodeNameLabel: model.LabelValue(pod.Spec.NodeName),
-		podHostIPLabel:   model.LabelValue(pod.Status.HostIP),
-		podUID:           model.LabelValue(pod.UID),
-	}
-	b.lab.addObjectMetaLabels(ls, &pod.ObjectMeta, resourcePod)
-
-	if owner := controllerOf(pod); owner != nil {
-		if owner.Kind != "" {
-			ls[podControllerKind] = model.LabelValue(owner.Kind)
-		}
-		if owner.Name != "" {
-			ls[podControllerName] = model.LabelValue(owner.Name)
-		}
-		switch owner.Kind {
-		case "ReplicaSet":
-			if b.attach.Deployment {
-				if rs, ok := b.st.replicaSets[pod.Namespace+"/"+owner.Name]; ok {
-					if o := controllerOf(rs); o != nil && o.Kind == "Deployment" {
-						ls[podDeploymentNameLabel] = model.LabelValue(o.Name)
-					}
-				}
-			}
-		case "Job":
-			if b.attach.Job {
-				ls[podJobNameLabel] = model.LabelValue(owner.Name)
-			}
-			if b.attach.CronJob {
-				if job, ok := b.st.jobs[pod.Namespace+"/"+owner.Name]; ok {
-					if o := controllerOf(job); o != nil && o.Kind == "CronJob" {
-						ls[podCronJobNameLabel] = model.LabelValue(o.Name)
-					}
-				}
-			}
-		}
-	}
+	ls := make(model.LabelSet, podLabelsSize(pod))
+	b.addPodLabels(ls, pod)
 	b.podLabelCache[pod] = ls
 	return ls
+}
+
+// addPodLabels adds podLabels of discovery/kubernetes/pod.go: IP, readiness,
+// phase, node, host IP, UID, metadata, controller, and the deployment, job
+// and cronjob names that attach_metadata asks for.
+func (b *builder) addPodLabels(ls model.LabelSet, pod *corev1.Pod) {
+	ls[podIPLabel] = model.LabelValue(pod.Status.PodIP)
+	ls[podReadyLabel] = podReady(pod)
+	ls[podPhaseLabel] = model.LabelValue(pod.Status.Phase)
+	ls[podNodeNameLabel] = model.LabelValue(pod.Spec.NodeName)
+	ls[podHostIPLabel] = model.LabelValue(pod.Status.HostIP)
+	ls[podUID] = model.LabelValue(pod.UID)
+	b.lab.addObjectMetaLabels(ls, &pod.ObjectMeta, resourcePod)
+
+	owner := controllerOf(pod)
+	if owner == nil {
+		return
+	}
+	if owner.Kind != "" {
+		ls[podControllerKind] = model.LabelValue(owner.Kind)
+	}
+	if owner.Name != "" {
+		ls[podControllerName] = model.LabelValue(owner.Name)
+	}
+	switch owner.Kind {
+	case "ReplicaSet":
+		if b.attach.Deployment {
+			if rs, ok := b.st.replicaSets[pod.Namespace+"/"+owner.Name]; ok {
+				if o := controllerOf(rs); o != nil && o.Kind == "Deployment" {
+					ls[podDeploymentNameLabel] = model.LabelValue(o.Name)
+				}
+			}
+		}
+	case "Job":
+		if b.attach.Job {
+			ls[podJobNameLabel] = model.LabelValue(owner.Name)
+		}
+		if b.attach.CronJob {
+			if job, ok := b.st.jobs[pod.Namespace+"/"+owner.Name]; ok {
+				if o := controllerOf(job); o != nil && o.Kind == "CronJob" {
+					ls[podCronJobNameLabel] = model.LabelValue(o.Name)
+				}
+			}
+		}
+	}
 }
 
 // containerID finds the container's ID in statuses by name, "" if absent.
@@ -148,8 +162,8 @@ func (b *builder) buildPod(pod *corev1.Pod) *targetgroup.Group {
 		}
 	}
 
-	tg.Labels = make(model.LabelSet, len(b.podLabels(pod))+1)
-	mergeInto(tg.Labels, b.podLabels(pod))
+	tg.Labels = make(model.LabelSet, podLabelsSize(pod)+1)
+	b.addPodLabels(tg.Labels, pod)
 	tg.Labels[namespaceLabel] = model.LabelValue(pod.Namespace)
 	if b.attach.Node {
 		b.addNodeLabels(tg.Labels, &pod.Spec.NodeName)
