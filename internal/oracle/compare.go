@@ -94,10 +94,19 @@ func Diff(ours, theirs []*targetgroup.Group, limit int) string {
 		// After the last label of a pair, show the pair in full.
 		lastOfPair := i+1 == len(ms) || i+1 == limit || ms[i+1].pair != m.pair
 		if m.pair != 0 && lastOfPair {
-			fmt.Fprintf(&b, "  target diff (-Prometheus +ours):\n%s", indent(cmp.Diff(m.Theirs, m.Ours)))
+			fmt.Fprintf(&b, "  target diff (-Prometheus +ours):\n%s", indent(cmp.Diff(plain(m.Theirs), plain(m.Ours))))
 		}
 	}
 	return b.String()
+}
+
+// plain drops LabelSet's String method, so that go-cmp diffs label by label.
+func plain(ls model.LabelSet) map[string]string {
+	out := make(map[string]string, len(ls))
+	for k, v := range ls {
+		out[string(k)] = string(v)
+	}
+	return out
 }
 
 func indent(s string) string {
