@@ -163,17 +163,17 @@ func forEachElement(data []byte, s, e int, fn func(vs, ve int) error) error {
 
 // jsonPathAt returns the path (object keys as strings, array indexes as
 // ints) of the innermost value of the JSON text data that contains the byte
-// at offset off.
-func jsonPathAt(data []byte, off int) []any {
-	var path []any
+// at offset off, and the offset that value starts at.
+func jsonPathAt(data []byte, off int) (path []any, start int) {
 	// found stops a walk once the value holding off has been seen.
 	found := errors.New("found")
 	s := skipSpace(data, 0)
 	for {
 		e, err := skipValue(data, s)
 		if err != nil || off < s || off >= e {
-			return path
+			return path, start
 		}
+		start = s
 		next := -1
 		switch data[s] {
 		case '{':
@@ -198,7 +198,7 @@ func jsonPathAt(data []byte, off int) []any {
 			})
 		}
 		if next < 0 {
-			return path
+			return path, start
 		}
 		s = next
 	}

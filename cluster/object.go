@@ -35,46 +35,46 @@ const keptKinds = "Pod, Service, Endpoints, Node and Namespace (v1), EndpointSli
 // lookupKind returns the kind called name that Read keeps, whatever the
 // version; the caller compares apiVersion.
 func lookupKind(name string) (kind, bool) {
+	type snap = discovery.Snapshot
 	switch name {
 	case "Pod":
-		return kind{"v1", name, true, func() runtime.Object { return &corev1.Pod{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Pods = append(s.Pods, o.(*corev1.Pod)) }}, true
+		return kindOf("v1", name, true, func(s *snap) *[]*corev1.Pod { return &s.Pods }), true
 	case "Service":
-		return kind{"v1", name, true, func() runtime.Object { return &corev1.Service{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Services = append(s.Services, o.(*corev1.Service)) }}, true
+		return kindOf("v1", name, true, func(s *snap) *[]*corev1.Service { return &s.Services }), true
 	case "Endpoints":
-		return kind{"v1", name, true, func() runtime.Object { return &corev1.Endpoints{} },
-			func(s *discovery.Snapshot, o runtime.Object) {
-				s.Endpoints = append(s.Endpoints, o.(*corev1.Endpoints))
-			}}, true
+		return kindOf("v1", name, true, func(s *snap) *[]*corev1.Endpoints { return &s.Endpoints }), true
 	case "EndpointSlice":
-		return kind{"discovery.k8s.io/v1", name, true, func() runtime.Object { return &discoveryv1.EndpointSlice{} },
-			func(s *discovery.Snapshot, o runtime.Object) {
-				s.EndpointSlices = append(s.EndpointSlices, o.(*discoveryv1.EndpointSlice))
-			}}, true
+		return kindOf("discovery.k8s.io/v1", name, true, func(s *snap) *[]*discoveryv1.EndpointSlice { return &s.EndpointSlices }), true
 	case "Node":
-		return kind{"v1", name, false, func() runtime.Object { return &corev1.Node{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Nodes = append(s.Nodes, o.(*corev1.Node)) }}, true
+		return kindOf("v1", name, false, func(s *snap) *[]*corev1.Node { return &s.Nodes }), true
 	case "Namespace":
-		return kind{"v1", name, false, func() runtime.Object { return &corev1.Namespace{} },
-			func(s *discovery.Snapshot, o runtime.Object) {
-				s.Namespaces = append(s.Namespaces, o.(*corev1.Namespace))
-			}}, true
+		return kindOf("v1", name, false, func(s *snap) *[]*corev1.Namespace { return &s.Namespaces }), true
 	case "Ingress":
-		return kind{"networking.k8s.io/v1", name, true, func() runtime.Object { return &networkingv1.Ingress{} },
-			func(s *discovery.Snapshot, o runtime.Object) {
-				s.Ingresses = append(s.Ingresses, o.(*networkingv1.Ingress))
-			}}, true
+		return kindOf("networking.k8s.io/v1", name, true, func(s *snap) *[]*networkingv1.Ingress { return &s.Ingresses }), true
 	case "ReplicaSet":
-		return kind{"apps/v1", name, true, func() runtime.Object { return &appsv1.ReplicaSet{} },
-			func(s *discovery.Snapshot, o runtime.Object) {
-				s.ReplicaSets = append(s.ReplicaSets, o.(*appsv1.ReplicaSet))
-			}}, true
+		return kindOf("apps/v1", name, true, func(s *snap) *[]*appsv1.ReplicaSet { return &s.ReplicaSets }), true
 	case "Job":
-		return kind{"batch/v1", name, true, func() runtime.Object { return &batchv1.Job{} },
-			func(s *discovery.Snapshot, o runtime.Object) { s.Jobs = append(s.Jobs, o.(*batchv1.Job)) }}, true
+		return kindOf("batch/v1", name, true, func(s *snap) *[]*batchv1.Job { return &s.Jobs }), true
 	}
 	return kind{}, false
+}
+
+// kindOf returns the kind whose objects are *T, kept in the snapshot slice
+// that field returns.
+func kindOf[T any, PT interface {
+	*T
+	runtime.Object
+}](apiVersion, name string, namespaced bool, field func(*discovery.Snapshot) *[]PT) kind {
+	return kind{
+		apiVersion: apiVersion,
+		name:       name,
+		namespaced: namespaced,
+		newObject:  func() runtime.Object { return PT(new(T)) },
+		add: func(s *discovery.Snapshot, o runtime.Object) {
+			objs := field(s)
+			*objs = append(*objs, o.(PT))
+		},
+	}
 }
 
 // whyNotRead explains, for a warning, why objects of a kind are skipped.
@@ -125,7 +125,7 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 		} `json:"metadata"`
 	}
 	if err := utiljson.Unmarshal(raw, &head); err != nil {
-		return f.errorAt(f.fieldPos(o, err), fmt.Errorf("reading %s: %w", what, err))
+		return f.errorAt(f.fieldPos(o, err), fmt.Errorf("reading %s: %w%s", what, err, yamlHint(o, err)))
 	}
 	apiVersion, kindName := head.APIVersion, head.Kind
 	if apiVersion == "" && kindName == "" && o.defaults != nil {
@@ -155,7 +155,7 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 	if err != nil {
 		strict, isStrict := runtime.AsStrictDecodingError(err)
 		if !isStrict {
-			return f.errorAt(f.fieldPos(o, err), fmt.Errorf("decoding %s: %w", id, err))
+			return f.errorAt(f.fieldPos(o, err), fmt.Errorf("decoding %s: %w%s", id, err, yamlHint(o, err)))
 		}
 		for _, e := range strict.Errors() {
 			// Which value wins is up to the decoder; a cluster would
@@ -200,8 +200,19 @@ func (f *fileReader) fieldPos(o objectRef, err error) position {
 		return o.pos
 	}
 	// Decoding errors point just past the offending value's first or
-	// last byte.
-	return o.loc.at(o.start + max(off-1, 0))
+	// last byte; report where the value starts.
+	_, start := jsonPathAt(o.data[o.start:o.end], max(off-1, 0))
+	return o.loc.at(o.start + start)
+}
+
+// yamlHint explains a boolean where a string was expected in YAML, the
+// usual cause being an unquoted "yes" or "on".
+func yamlHint(o objectRef, err error) string {
+	if _, isYAML := o.loc.(*yamlText); isYAML && strings.Contains(err.Error(), "cannot unmarshal bool into") &&
+		strings.HasSuffix(err.Error(), "of type string") {
+		return " (YAML reads unquoted yes, no, on, off, y and n as booleans; quote them)"
+	}
+	return ""
 }
 
 // errorOffset returns the byte offset that a JSON decoding error points at.

@@ -25,14 +25,16 @@ import (
 //
 // Each path is a file or a directory. A directory contributes the files
 // directly in it whose names end in .yaml, .yml or .json, in name order;
-// subdirectories are not descended into. A file holds YAML or JSON, told
-// apart by its first character ('{' or '[' is JSON):
+// subdirectories are not descended into. A file holds YAML or JSON:
 //
 //   - a list: a v1 List as `kubectl get ... -o yaml|json` prints it, or a
 //     typed list such as PodList, whose items may omit kind and apiVersion;
 //   - one or more YAML documents separated by "---" lines, each an object
 //     or a list, as in a manifest;
 //   - one or more JSON objects or lists, or a JSON array of them.
+//
+// Files named .json are read as JSON, .yaml and .yml files as YAML, and
+// other files by their first character ('{' or '[' is JSON).
 //
 // Read keeps Pod, Service, Endpoints, Node and Namespace (v1), EndpointSlice
 // (discovery.k8s.io/v1), Ingress (networking.k8s.io/v1), ReplicaSet (apps/v1)
@@ -181,7 +183,7 @@ func (r *reader) read(name string, src io.Reader, size int64) error {
 	fr := &fileReader{reader: r, name: name, skips: map[skipKey]int{}}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var err error
-	if isJSON(br) {
+	if isJSON(name, br) {
 		err = fr.readJSONFile(br, size)
 	} else {
 		err = fr.readYAML(br)
@@ -193,10 +195,18 @@ func (r *reader) read(name string, src io.Reader, size int64) error {
 	return nil
 }
 
-// isJSON reports whether the first character of the stream, after white
-// space and a byte order mark, opens a JSON object or array, which is how
-// kubectl tells JSON input from YAML.
-func isJSON(br *bufio.Reader) bool {
+// isJSON reports whether a file is to be read as JSON: by its name if it
+// ends in .json, .yaml or .yml, otherwise by its first character, after
+// white space and a byte order mark, being '{' or '[', as kubectl decides.
+// A .yaml file may hold JSON, which is YAML too; the name prevails so that
+// a YAML flow mapping ("{kind: Pod, ...}") is not mistaken for JSON.
+func isJSON(name string, br *bufio.Reader) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return true
+	case ".yaml", ".yml":
+		return false
+	}
 	// Peek returns less than asked, and an error, at the end of the file.
 	head, _ := br.Peek(br.Size())
 	head = bytes.TrimPrefix(head, []byte(utf8BOM))

@@ -139,6 +139,10 @@ func (f *fileReader) readObjectOrList(b *batch, data []byte, s, e int, loc locat
 		return f.scanErr(err, loc)
 	}
 	if items[0] < 0 {
+		if isListKind(kindName) {
+			// A list without items: nothing to read.
+			return nil
+		}
 		return f.readObject(b, objectRef{data: data, start: s, end: e, pos: pos, loc: loc})
 	}
 	defaults, err := listDefaults(apiVersion, kindName)
@@ -185,7 +189,7 @@ func listDefaults(apiVersion, kindName string) (*schema.GroupVersionKind, error)
 		return nil, errors.New("list has no kind; is the file cut short?")
 	case kindName == "List":
 		return nil, nil
-	case !strings.HasSuffix(kindName, "List") || !isKindName(kindName):
+	case !isListKind(kindName):
 		return nil, fmt.Errorf("object of kind %q has items, but is not a list", kindName)
 	case apiVersion == "":
 		return nil, fmt.Errorf("%s has no apiVersion", kindName)
@@ -196,6 +200,12 @@ func listDefaults(apiVersion, kindName string) (*schema.GroupVersionKind, error)
 	}
 	gvk := gv.WithKind(strings.TrimSuffix(kindName, "List"))
 	return &gvk, nil
+}
+
+// isListKind reports whether objects of kind kindName are lists: List, or
+// a typed list such as PodList.
+func isListKind(kindName string) bool {
+	return kindName == "List" || strings.HasSuffix(kindName, "List") && isKindName(kindName)
 }
 
 // isKindName reports whether s looks like a Kubernetes kind: a letter

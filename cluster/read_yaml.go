@@ -190,7 +190,8 @@ func (f *fileReader) readYAMLList(doc []byte, first, content int, l listLayout) 
 }
 
 // firstContentLine returns the number, counted from 1, of the first line of
-// doc that is neither blank nor a comment, or 0 if there is none.
+// doc that is neither blank, nor a comment, nor a document end marker, or 0
+// if there is none.
 func firstContentLine(doc []byte) int {
 	n := 0
 	for len(doc) > 0 {
@@ -202,7 +203,8 @@ func firstContentLine(doc []byte) int {
 			doc = nil
 		}
 		line = bytes.TrimLeft(line, " \t")
-		if len(line) > 0 && line[0] != '#' {
+		// "..." ends a document; on its own it holds nothing.
+		if len(line) > 0 && line[0] != '#' && !bytes.Equal(line, []byte("...")) {
 			return n
 		}
 	}

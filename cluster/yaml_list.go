@@ -151,7 +151,8 @@ func (y *yamlText) at(off int) position {
 			y.node = &n
 		}
 	}
-	line := nodeLine(y.node, jsonPathAt(y.json, off))
+	path, _ := jsonPathAt(y.json, off)
+	line := nodeLine(y.node, path)
 	if line == 0 {
 		return y.rootPos
 	}
