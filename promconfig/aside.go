@@ -15,19 +15,17 @@ import (
 // sdKeySuffix ends the key of every service discovery section of a scrape config.
 const sdKeySuffix = "_sd_configs"
 
-// prometheusSD reports whether name is the name of a service discovery
-// mechanism that Prometheus v0.316.0 builds in (discovery/install), i.e. one
-// whose "<name>_sd_configs" key a real prometheus.yml may contain.
-func prometheusSD(name string) bool {
-	switch name {
-	case "aws", "azure", "consul", "digitalocean", "dns", "docker", "dockerswarm",
+// prometheusSDNames are the kinds of service discovery that Prometheus
+// v0.316.0 builds in (discovery/install), sorted: the "<name>_sd_configs"
+// keys a real prometheus.yml may contain.
+func prometheusSDNames() []string {
+	return []string{
+		"aws", "azure", "consul", "digitalocean", "dns", "docker", "dockerswarm",
 		"ec2", "ecs", "elasticache", "eureka", "file", "gce", "hetzner", "http",
 		"ionos", "kubernetes", "kuma", "lightsail", "linode", "marathon", "msk",
 		"nerve", "nomad", "oci", "openstack", "outscale", "ovhcloud", "puppetdb",
-		"rds", "scaleway", "serverset", "stackit", "triton", "uyuni", "vultr":
-		return true
+		"rds", "scaleway", "serverset", "stackit", "triton", "uyuni", "vultr",
 	}
-	return false
 }
 
 // setAsideKey reports whether a scrape config key holds a kind of service
@@ -37,7 +35,7 @@ func prometheusSD(name string) bool {
 // in place, for Prometheus to reject with its own message.
 func setAsideKey(key string, registered []string) bool {
 	name, ok := strings.CutSuffix(key, sdKeySuffix)
-	return ok && prometheusSD(name) && !slices.Contains(registered, name)
+	return ok && slices.Contains(prometheusSDNames(), name) && !slices.Contains(registered, name)
 }
 
 // asideSection is a service discovery key set aside from a job, with the

@@ -23,7 +23,7 @@ type impliedScrape struct {
 }
 
 type impliedSDRole struct {
-	Role string `yaml:"role"`
+	Role string `yaml:"role,omitempty"`
 }
 
 // ImpliedJob builds the job that `sdinspect targets --rules FILE --role ROLE`
