@@ -43,7 +43,7 @@ type pending struct {
 	kind kind
 	obj  runtime.Object
 	key  objectKey
-	line int
+	pos  position
 }
 
 func newBatch() *batch { return &batch{skips: map[skipKey]int{}} }

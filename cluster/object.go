@@ -187,7 +187,7 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 		kind: k,
 		obj:  obj,
 		key:  objectKey{kind: kindName, namespace: m.GetNamespace(), name: m.GetName()},
-		line: o.pos.line,
+		pos:  o.pos,
 	})
 	return nil
 }
@@ -238,6 +238,8 @@ func describeJSON(v []byte) string {
 		return "empty"
 	}
 	switch v[0] {
+	case '{':
+		return "an object"
 	case '[':
 		return "a list"
 	case '"':

@@ -158,10 +158,10 @@ type objectKey struct {
 // place is where an object was read from.
 type place struct {
 	file string
-	line int
+	pos  position
 }
 
-func (p place) String() string { return fmt.Sprintf("%q line %d", p.file, p.line) }
+func (p place) String() string { return fmt.Sprintf("%q %v", p.file, p.pos) }
 
 // readFile reads one snapshot file.
 func (r *reader) readFile(name string) error {
@@ -220,9 +220,9 @@ const utf8BOM = "\xEF\xBB\xBF"
 // commit adds the objects of b to the snapshot, rejecting duplicates.
 func (f *fileReader) commit(b *batch) error {
 	for _, o := range b.objects {
-		here := place{file: f.name, line: o.line}
+		here := place{file: f.name, pos: o.pos}
 		if first, ok := f.seen[o.key]; ok {
-			return f.errorAt(position{line: o.line}, fmt.Errorf("duplicate %s %q: already read from %v", o.key.kind, displayName(o.key.namespace, o.key.name), first))
+			return f.errorAt(o.pos, fmt.Errorf("duplicate %s %q: already read from %v", o.key.kind, displayName(o.key.namespace, o.key.name), first))
 		}
 		f.seen[o.key] = here
 		o.kind.add(f.snap, o.obj)

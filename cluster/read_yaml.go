@@ -101,7 +101,7 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 	}
 	content := first + n - 1
 	if layout, ok := findList(doc); ok {
-		b, err := f.readYAMLList(doc, first, content, layout)
+		b, err := f.readYAMLList(doc, first, layout)
 		if err == nil {
 			return f.commit(b)
 		}
@@ -114,7 +114,8 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 	// cannot (such as anchors used across list items).
 	j, err := yaml.YAMLToJSONStrict(doc)
 	if err != nil {
-		return f.errorAt(yamlErrorPos(err, first, content), yamlErrorMessage(err))
+		last := first + bytes.Count(doc, []byte("\n")) - 1
+		return f.errorAt(yamlErrorPos(err, first, content, last), yamlErrorMessage(err))
 	}
 	if bytes.Equal(j, []byte("null")) {
 		return nil
@@ -130,7 +131,7 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 // readYAMLList reads a list document item by item: the document without
 // its items first, for the list's kind, then each item on its own. It
 // returns errSplit if a part does not convert on its own.
-func (f *fileReader) readYAMLList(doc []byte, first, content int, l listLayout) (*batch, error) {
+func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, error) {
 	header := make([]byte, 0, l.keyStart+len(doc)-l.blockEnd)
 	header = append(header, doc[:l.keyStart]...)
 	header = append(header, doc[l.blockEnd:]...)
@@ -162,7 +163,10 @@ func (f *fileReader) readYAMLList(doc []byte, first, content int, l listLayout) 
 	}
 	defaults, err := listDefaults(apiVersion, kindName)
 	if err != nil {
-		return nil, f.errorAt(position{line: content}, err)
+		// Most likely the file is cut short, and a syntax error in the
+		// last item says more; converting the whole document finds it,
+		// or reports this error if there is none.
+		return nil, errSplit
 	}
 	b := newBatch()
 	for _, it := range l.items {
@@ -211,12 +215,13 @@ func firstContentLine(doc []byte) int {
 	return 0
 }
 
-// yamlErrorPos returns where a YAML conversion error of a document starting
-// on line first points, or the document's first content line, content, if
-// it does not say. go-yaml reports lines as "line N: ..." counted within the
-// document; for errors of its parser (rather than its scanner), N is one
-// less than the line of the offending token, which is corrected here.
-func yamlErrorPos(err error, first, content int) position {
+// yamlErrorPos returns where a YAML conversion error of a document points:
+// its lines run from first to last, and content is its first content line,
+// the answer when the error does not say. go-yaml reports lines as
+// "line N: ..." counted within the document; for errors of its parser
+// (rather than its scanner), N is one less than the line of the offending
+// token, which is corrected here.
+func yamlErrorPos(err error, first, content, last int) position {
 	msg := yamlErrorText(err)
 	rest, ok := strings.CutPrefix(msg, "line ")
 	if !ok {
@@ -233,7 +238,9 @@ func yamlErrorPos(err error, first, content int) position {
 	if isYAMLParserProblem(problem) {
 		n++
 	}
-	return position{line: first + n - 1}
+	// The end of the stream is on the line after the last one; point at
+	// the last line, where whatever was left open is.
+	return position{line: min(first+n-1, last)}
 }
 
 // isYAMLParserProblem reports whether problem is one of the messages of
