@@ -25,6 +25,7 @@
 package discovery
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -58,8 +59,10 @@ type Snapshot struct {
 // Options carries what a kubernetes_sd_config leaves to its environment.
 type Options struct {
 	// OwnNamespace stands in for the service-account namespace file that
-	// namespaces.own_namespace reads in a pod. Empty means unknown, as
-	// Prometheus treats a missing file.
+	// namespaces.own_namespace reads in a pod. Empty means unknown: as in
+	// getNamespaces, own_namespace then adds nothing, so with no
+	// namespaces.names nothing namespaced is discovered. (Prometheus itself
+	// refuses to start without that file.)
 	OwnNamespace string
 }
 
@@ -82,7 +85,7 @@ type builder struct {
 // any target. snap is only read.
 func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*targetgroup.Group, error) {
 	if cfg == nil {
-		return nil, fmt.Errorf("discovering targets: no kubernetes_sd_config")
+		return nil, errors.New("discovering targets: no kubernetes_sd_config")
 	}
 	if snap == nil {
 		snap = &Snapshot{}

@@ -1,11 +1,15 @@
 package discovery
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -147,3 +151,172 @@ func newStores(snap *Snapshot, role kubernetes.Role, attach kubernetes.AttachMet
 	}
 	return st
 }
+
+// objectSelector is the label and field selector one informer passes to its
+// LIST, already parsed and converted the way the API server does.
+type objectSelector struct {
+	label labels.Selector
+	field fields.Selector
+}
+
+// matchesAll reports whether the selector lets every object through, so
+// callers can skip building field sets.
+func (s objectSelector) matchesAll() bool {
+	return s.label.Empty() && s.field.Empty()
+}
+
+// matches reports whether an object with the given labels and selectable
+// fields passes, as storage.SelectionPredicate.Matches decides it.
+func (s objectSelector) matches(objLabels map[string]string, objFields func() fields.Set) bool {
+	if !s.label.Matches(labels.Set(objLabels)) {
+		return false
+	}
+	return s.field.Empty() || s.field.Matches(objFields())
+}
+
+// selectors holds one objectSelector per resource an informer lists.
+// Namespaces, ReplicaSets and Jobs are listed without selectors.
+type selectors struct {
+	pod, service, endpoints, endpointSlice, node, ingress objectSelector
+}
+
+// fieldConverter mirrors the API server's field label conversion for one
+// kind: it maps a field selector key to the key it is matched on, or refuses
+// it with the API server's message.
+type fieldConverter func(field, value string) (string, string, error)
+
+// parseSelectors parses cfg's selectors and assigns them to informers as
+// Prometheus's mapSelector does: each selector feeds the informer of its own
+// role, whatever role the config has.
+func parseSelectors(cfg []kubernetes.SelectorConfig) (selectors, error) {
+	all := everything()
+	s := selectors{pod: all, service: all, endpoints: all, endpointSlice: all, node: all, ingress: all}
+	for _, sc := range cfg {
+		var (
+			dst  *objectSelector
+			conv fieldConverter
+			what string
+		)
+		switch sc.Role {
+		case kubernetes.RolePod:
+			dst, conv, what = &s.pod, podFieldLabel, "pods"
+		case kubernetes.RoleService:
+			dst, conv, what = &s.service, serviceFieldLabel, "services"
+		case kubernetes.RoleEndpoint:
+			dst, conv, what = &s.endpoints, metaFieldLabel, "endpoints"
+		case kubernetes.RoleEndpointSlice:
+			dst, conv, what = &s.endpointSlice, metaFieldLabel, "endpointslices"
+		case kubernetes.RoleNode:
+			dst, conv, what = &s.node, nodeFieldLabel, "nodes"
+		case kubernetes.RoleIngress:
+			dst, conv, what = &s.ingress, metaFieldLabel, "ingresses"
+		default:
+			// mapSelector ignores other roles; config validation refuses them.
+			continue
+		}
+		ls, err := labels.Parse(sc.Label)
+		if err != nil {
+			return selectors{}, fmt.Errorf("parsing label selector %q for %s: %w", sc.Label, what, err)
+		}
+		fs, err := fields.ParseAndTransformSelector(sc.Field, fields.TransformFunc(conv))
+		if err != nil {
+			return selectors{}, fmt.Errorf("field selector %q for %s: %w", sc.Field, what, err)
+		}
+		*dst = objectSelector{label: ls, field: fs}
+	}
+	return s, nil
+}
+
+// metaFieldLabel is runtime.DefaultMetaV1FieldSelectorConversion: the only
+// field selectors the API server accepts for kinds that register none of
+// their own (Endpoints, EndpointSlice, Ingress).
+func metaFieldLabel(field, value string) (string, string, error) {
+	switch field {
+	case "metadata.name", "metadata.namespace":
+		return field, value, nil
+	}
+	return "", "", fmt.Errorf("%q is not a known field selector: only %q, %q", field, "metadata.name", "metadata.namespace")
+}
+
+// podFieldLabel mirrors the Pod field label conversion of
+// k8s.io/kubernetes/pkg/apis/core/v1. status.podIPs is accepted there but is
+// not a selectable field, so it only ever compares against "".
+func podFieldLabel(field, value string) (string, string, error) {
+	switch field {
+	case "metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy",
+		"spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+		"status.podIP", "status.podIPs", "status.nominatedNodeName":
+		return field, value, nil
+	case "spec.host":
+		// Kept by the API server for old clients.
+		return "spec.nodeName", value, nil
+	}
+	return "", "", fmt.Errorf("field label not supported: %s", field)
+}
+
+// nodeFieldLabel mirrors the Node field label conversion. Nodes are cluster
+// scoped, so metadata.namespace is refused.
+func nodeFieldLabel(field, value string) (string, string, error) {
+	switch field {
+	case "metadata.name", "spec.unschedulable":
+		return field, value, nil
+	}
+	return "", "", fmt.Errorf("field label not supported: %s", field)
+}
+
+// serviceFieldLabel mirrors the Service field label conversion.
+func serviceFieldLabel(field, value string) (string, string, error) {
+	switch field {
+	case "metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type":
+		return field, value, nil
+	}
+	return "", "", fmt.Errorf("field label not supported: %s", field)
+}
+
+// metaFields is generic.ObjectMetaFieldsSet for a namespaced object.
+func metaFields(m *metav1.ObjectMeta) fields.Set {
+	return fields.Set{"metadata.name": m.Name, "metadata.namespace": m.Namespace}
+}
+
+// podFields is the pod registry's ToSelectableFields. The API server reads
+// the internal object, whose first podIPs entry is status.podIP when set.
+func podFields(p *corev1.Pod) fields.Set {
+	podIP := p.Status.PodIP
+	if podIP == "" && len(p.Status.PodIPs) > 0 {
+		podIP = p.Status.PodIPs[0].IP
+	}
+	f := metaFields(&p.ObjectMeta)
+	f["spec.nodeName"] = p.Spec.NodeName
+	f["spec.restartPolicy"] = string(p.Spec.RestartPolicy)
+	f["spec.schedulerName"] = p.Spec.SchedulerName
+	f["spec.serviceAccountName"] = p.Spec.ServiceAccountName
+	f["spec.hostNetwork"] = strconv.FormatBool(p.Spec.HostNetwork)
+	f["status.phase"] = string(p.Status.Phase)
+	f["status.podIP"] = podIP
+	f["status.nominatedNodeName"] = p.Status.NominatedNodeName
+	return f
+}
+
+// nodeFields is the node registry's selectable field set.
+func nodeFields(n *corev1.Node) fields.Set {
+	return fields.Set{
+		"metadata.name":      n.Name,
+		"spec.unschedulable": strconv.FormatBool(n.Spec.Unschedulable),
+	}
+}
+
+// serviceFields is the service registry's selectable field set.
+func serviceFields(s *corev1.Service) fields.Set {
+	f := metaFields(&s.ObjectMeta)
+	f["spec.clusterIP"] = s.Spec.ClusterIP
+	f["spec.type"] = string(s.Spec.Type)
+	return f
+}
+
+func endpointsFields(e *corev1.Endpoints) fields.Set { return metaFields(&e.ObjectMeta) }
+
+func endpointSliceFields(e *discoveryv1.EndpointSlice) fields.Set {
+	return metaFields(&e.ObjectMeta)
+}
+
+func ingressFields(i *networkingv1.Ingress) fields.Set { return metaFields(&i.ObjectMeta) }
