@@ -1,0 +1,190 @@
+package discovery_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v2"
+
+	"github.com/prometheus/prometheus/discovery/kubernetes"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+
+	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/internal/fakeapi"
+	"github.com/sdinspect/sdinspect/internal/gencluster"
+	"github.com/sdinspect/sdinspect/internal/oracle"
+)
+
+var randomSeed = flag.Int64("seed", 0, "run TestMatchesPrometheusRandom for this seed only (0: the default seeds)")
+
+// oracleConcurrency bounds the Prometheus discoveries running at once. They
+// mostly wait (for informers and for quiet), so more than the cores.
+const oracleConcurrency = 8
+
+// An oracleRun is Prometheus's discovery of one snapshot, running in the
+// background against a fake API server.
+type oracleRun struct {
+	done   chan struct{}
+	groups []*targetgroup.Group
+	err    error
+	// refused are the requests the API server answered with an error
+	// (not the watch-list attempts it refuses on purpose).
+	refused []fakeapi.Request
+}
+
+func startOracle(sem chan struct{}, snap *discovery.Snapshot, sd *kubernetes.SDConfig) *oracleRun {
+	r := &oracleRun{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		srv := fakeapi.Start(snap)
+		defer srv.Close()
+		r.groups, r.err = oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced})
+		for _, req := range srv.Requests() {
+			if req.Kind == fakeapi.Failed {
+				r.refused = append(r.refused, req)
+			}
+		}
+	}()
+	return r
+}
+
+// matchPrometheus waits for run and holds Discover's output for the same
+// snapshot and config to it.
+func matchPrometheus(t *testing.T, run *oracleRun, snap *discovery.Snapshot, sd *kubernetes.SDConfig, opts discovery.Options) {
+	t.Helper()
+	<-run.done
+	ours, err := discovery.Discover(snap, sd, opts)
+	if run.err != nil && len(run.refused) > 0 {
+		// The API server refuses a LIST (say, an unsupported field
+		// selector): Prometheus never syncs and emits nothing.
+		if err == nil && len(ours) > 0 {
+			r := run.refused[0]
+			t.Fatalf("the API server refuses %s?labelSelector=%q&fieldSelector=%q (%s), so Prometheus finds nothing; Discover found %d groups",
+				r.Path, r.LabelSelector, r.FieldSelector, r.Message, len(ours))
+		}
+		return
+	}
+	if run.err != nil {
+		t.Fatalf("Prometheus: %v", run.err)
+	}
+	if err != nil {
+		t.Fatalf("Discover: %v", err)
+	}
+	for i, g := range ours {
+		if len(g.Targets) == 0 {
+			t.Errorf("Discover returned group %s without targets", g.Source)
+		}
+		if i > 0 && ours[i-1].Source >= g.Source {
+			t.Errorf("Discover's groups are not sorted by Source: %s before %s", ours[i-1].Source, g.Source)
+		}
+	}
+	t.Logf("Prometheus and Discover %s", sourcesSummary(run.groups))
+	if d := oracle.Diff(ours, run.groups, 40); d != "" {
+		t.Errorf("role %s: %s", sd.Role, d)
+	}
+}
+
+func sourcesSummary(groups []*targetgroup.Group) string {
+	n := 0
+	for _, g := range groups {
+		n += len(g.Targets)
+	}
+	return fmt.Sprintf("%d groups, %d targets", len(groups), n)
+}
+
+// TestMatchesPrometheus runs every fixture through Prometheus's own
+// Kubernetes discovery and through Discover, and compares the targets.
+func TestMatchesPrometheus(t *testing.T) {
+	sem := make(chan struct{}, oracleConcurrency)
+	for _, c := range loadCases(t) {
+		var skip string
+		switch {
+		case strings.Contains(c.Name, "nondeterministic"):
+			skip = "Prometheus's own output is not deterministic for this fixture"
+		case c.SD.NamespaceDiscovery.IncludeOwnNamespace:
+			skip = "namespaces.own_namespace: Prometheus reads it from the service account file, only inside a pod"
+		}
+		var run *oracleRun
+		if skip == "" {
+			run = startOracle(sem, c.Snap, c.SD)
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			if skip != "" {
+				t.Skip(skip)
+			}
+			t.Parallel()
+			matchPrometheus(t, run, c.Snap, c.SD, c.Opts)
+		})
+	}
+}
+
+// randomVariants are the SD configs the random clusters run through: per
+// role without options, with metadata attached, and with namespaces and
+// selectors. attach_metadata.deployment and .cronjob are left out for the
+// endpoints roles: Prometheus does not wait for those informers there, so
+// its own output is racy.
+func randomVariants() map[string]string {
+	return map[string]string{
+		"pod":          `role: pod`,
+		"pod-metadata": `{role: pod, attach_metadata: {node: true, namespace: true, deployment: true, job: true, cronjob: true}}`,
+		"pod-scoped": `{role: pod, namespaces: {names: [default, kube-system, nowhere]}, attach_metadata: {node: true},
+			selectors: [{role: pod, label: "app in (web, api, dns, worker, db)", field: "status.phase!=Failed"},
+			{role: node, field: "spec.unschedulable=false"}]}`,
+		"service":            `role: service`,
+		"service-metadata":   `{role: service, attach_metadata: {namespace: true, node: true}}`,
+		"service-scoped":     `{role: service, namespaces: {names: [shop, kube-system]}, selectors: [{role: service, label: "!tier", field: "spec.type!=ExternalName"}]}`,
+		"endpoints":          `role: endpoints`,
+		"endpoints-metadata": `{role: endpoints, attach_metadata: {node: true, namespace: true, job: true}}`,
+		"endpoints-scoped": `{role: endpoints, namespaces: {names: [default, shop]}, attach_metadata: {node: true},
+			selectors: [{role: endpoints, field: "metadata.name!=orphan"}, {role: service, label: app}, {role: pod, label: "app notin (db)"}]}`,
+		"endpointslice":          `role: endpointslice`,
+		"endpointslice-metadata": `{role: endpointslice, attach_metadata: {node: true, namespace: true, job: true}}`,
+		"endpointslice-scoped": `{role: endpointslice, namespaces: {names: [shop, kube-system]}, attach_metadata: {namespace: true},
+			selectors: [{role: endpointslice, label: kubernetes.io/service-name}, {role: service, field: "spec.type=ClusterIP"}, {role: pod, field: "status.phase=Running"}]}`,
+		"node":             `role: node`,
+		"node-scoped":      `{role: node, selectors: [{role: node, label: "kubernetes.io/os=linux,!node-role.kubernetes.io/control-plane", field: "spec.unschedulable=false"}]}`,
+		"ingress":          `role: ingress`,
+		"ingress-metadata": `{role: ingress, attach_metadata: {namespace: true}}`,
+		"ingress-scoped":   `{role: ingress, namespaces: {names: [default, shop]}, selectors: [{role: ingress, label: "app in (web, api, db)"}]}`,
+	}
+}
+
+// TestMatchesPrometheusRandom compares Discover with Prometheus on random
+// clusters. A failure names its seed; -seed N reruns just that cluster.
+func TestMatchesPrometheusRandom(t *testing.T) {
+	seeds := []int64{1, 2, 3}
+	if *randomSeed != 0 {
+		seeds = []int64{*randomSeed}
+	}
+	size := gencluster.Size{Namespaces: 3, Nodes: 4, Apps: 5}
+	sem := make(chan struct{}, oracleConcurrency)
+	for _, seed := range seeds {
+		snap := gencluster.Generate(seed, size)
+		for _, name := range sortedNames(randomVariants()) {
+			sd := &kubernetes.SDConfig{}
+			if err := yaml.UnmarshalStrict([]byte(randomVariants()[name]), sd); err != nil {
+				t.Fatalf("variant %s: %v", name, err)
+			}
+			run := startOracle(sem, snap, sd)
+			t.Run(fmt.Sprintf("seed=%d/%s", seed, name), func(t *testing.T) {
+				t.Parallel()
+				matchPrometheus(t, run, snap, sd, discovery.Options{})
+			})
+		}
+	}
+}
+
+func sortedNames(m map[string]string) []string {
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
