@@ -151,12 +151,18 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 		return f.errorAt(o.pos, fmt.Errorf("%s: %w", id, err))
 	}
 	gvk := gv.WithKind(kindName)
-	obj, _, err := f.decoder.Decode(raw, &gvk, k.newObject())
-	if err != nil {
-		strict, isStrict := runtime.AsStrictDecodingError(err)
-		if !isStrict {
-			return f.errorAt(f.fieldPos(o, err), fmt.Errorf("decoding %s: %w%s", id, err, yamlHint(o, err)))
-		}
+	into := k.newObject()
+	obj, _, err := f.decoder.Decode(raw, &gvk, into)
+	strict, isStrict := runtime.AsStrictDecodingError(err)
+	if err != nil && !isStrict {
+		return f.errorAt(f.fieldPos(o, err), fmt.Errorf("decoding %s: %w%s", id, err, yamlHint(o, err)))
+	}
+	if obj != into {
+		// The decoder looks for apiVersion and kind without regard to
+		// case, and makes a new object if they differ from into's.
+		return f.errorAt(o.pos, fmt.Errorf("decoding %s: decoded as %T; is apiVersion or kind given twice, in different case?", id, obj))
+	}
+	if isStrict {
 		for _, e := range strict.Errors() {
 			// Which value wins is up to the decoder; a cluster would
 			// have rejected the object.
@@ -169,10 +175,7 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 			b.firstUnknown = fmt.Sprintf("%v: %s: %v", o.pos, id, strict.Errors()[0])
 		}
 	}
-	m, ok := obj.(metav1.Object)
-	if !ok {
-		return f.errorAt(o.pos, fmt.Errorf("decoding %s: got %T", id, obj))
-	}
+	m := into.(metav1.Object)
 	if m.GetName() == "" {
 		return f.errorAt(o.pos, fmt.Errorf("%s has no metadata.name", id))
 	}
@@ -182,10 +185,10 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 			b.firstNoNamespace = fmt.Sprintf("%v: %s", o.pos, id)
 		}
 	}
-	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	into.GetObjectKind().SetGroupVersionKind(gvk)
 	b.objects = append(b.objects, pending{
 		kind: k,
-		obj:  obj,
+		obj:  into,
 		key:  objectKey{kind: kindName, namespace: m.GetNamespace(), name: m.GetName()},
 		pos:  o.pos,
 	})

@@ -130,6 +130,12 @@ func TestReadErrors(t *testing.T) {
 			want:  `reading snapshot "testdata/errors/kind-not-string.yaml": line 2: kind is an object, not a string`,
 		},
 		{
+			name:  "kind given twice, in different case",
+			paths: []string{dir + "kind-in-two-cases.json"},
+			want: `reading snapshot "testdata/errors/kind-in-two-cases.json": line 1, column 1: decoding Pod "shop/web": ` +
+				`decoded as *v1.Service; is apiVersion or kind given twice, in different case?`,
+		},
+		{
 			name:  "missing directory",
 			paths: []string{"testdata/no-such-dir"},
 			want:  `reading snapshot "testdata/no-such-dir": no such file or directory`,
