@@ -55,6 +55,12 @@ func TestReadErrors(t *testing.T) {
 				`json: cannot unmarshal string into Go struct field ReplicaSetSpec.spec.replicas of type int32`,
 		},
 		{
+			name:  "field of the wrong type in a list read as a whole",
+			paths: []string{dir + "wrong-type-anchors.yaml"},
+			want: `reading snapshot "testdata/errors/wrong-type-anchors.yaml": line 18: decoding Pod "shop/web": ` +
+				`json: cannot unmarshal array into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32`,
+		},
+		{
 			name:  "unquoted yes where a string belongs",
 			paths: []string{dir + "unquoted-yes.yaml"},
 			want: `reading snapshot "testdata/errors/unquoted-yes.yaml": line 7: decoding Pod "shop/web": ` +

@@ -111,6 +111,11 @@ func TestReadForms(t *testing.T) {
 			},
 		},
 		{
+			name:  "YAML sequence of objects",
+			paths: []string{"testdata/sequence.yaml"},
+			want:  []string{"Namespace default", "Namespace shop"},
+		},
+		{
 			name:  "anchors shared between list items",
 			paths: []string{"testdata/anchors.yaml"},
 			want:  []string{"Pod shop/web", "Service shop/web"},
