@@ -44,7 +44,7 @@ func startOracle(sem chan struct{}, snap *discovery.Snapshot, sd *kubernetes.SDC
 		defer func() { <-sem }()
 		srv := fakeapi.Start(snap)
 		defer srv.Close()
-		r.groups, r.err = oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced})
+		r.groups, r.err = oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced, Listed: srv.Listed})
 		for _, req := range srv.Requests() {
 			if req.Kind == fakeapi.Failed {
 				r.refused = append(r.refused, req)

@@ -48,7 +48,10 @@ const (
 type Request struct {
 	Kind RequestKind
 	// Path is the URL path, for example /api/v1/namespaces/shop/pods.
-	Path          string
+	Path string
+	// Resource is the plural resource the path names, e.g. "pods"; empty
+	// if the path names none.
+	Resource      string
 	LabelSelector string
 	FieldSelector string
 	// Items is the number of objects a List returned.
@@ -143,6 +146,20 @@ func (s *Server) Synced() bool {
 	return true
 }
 
+// Listed returns how many objects of resource (plural, e.g. "pods") the
+// server has returned in LIST responses, over all pages and namespaces.
+func (s *Server) Listed(resource string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Resource == resource && (r.Kind == List || r.Kind == ListContinue) {
+			n += r.Items
+		}
+	}
+	return n
+}
+
 func (s *Server) record(r Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -202,6 +219,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, req *http.Request) {
 		fail(http.StatusNotFound, "NotFound", "the server could not find the requested resource")
 		return
 	}
+	rec.Resource = res.name
 	lsel, err := labels.Parse(rec.LabelSelector)
 	if err != nil {
 		fail(http.StatusBadRequest, "BadRequest", fmt.Sprintf("unable to parse requirement: %v", err))

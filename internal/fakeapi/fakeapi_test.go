@@ -241,6 +241,12 @@ func TestPaging(t *testing.T) {
 		}
 		opts.Continue = l.Continue
 	}
+	if got := srv.Listed("pods"); got != 3 {
+		t.Errorf("Listed(pods) = %d over both pages, want 3", got)
+	}
+	if got := srv.Listed("nodes"); got != 0 {
+		t.Errorf("Listed(nodes) = %d, want 0", got)
+	}
 	// Objects come in key order (namespace, then name), as from etcd.
 	if diff := cmp.Diff([]string{"a/p1", "a/p2", "b/p3"}, got); diff != "" {
 		t.Errorf("paged pods (-want +got):\n%s", diff)

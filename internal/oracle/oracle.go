@@ -28,9 +28,14 @@ import (
 )
 
 // Options says how to reach the API server and when a run has settled.
-// Prometheus gives no "initial sync done" signal, so a run is over when it
-// has lasted MinWait, Ready (if set) reports true, and no group has arrived
-// for Quiet since then. A run that has not settled after MaxWait fails.
+//
+// Prometheus gives no "initial sync done" signal, so a run is over when all
+// of these hold: it has lasted MinWait; Ready (if set) reports true; the
+// role's informer has delivered as many objects as Listed (if set) says the
+// API server returned; Prometheus has sent a group (or, for a node without
+// address, nothing but a warning) for every object its informer delivered;
+// and nothing of the above has changed for Quiet. A run that has not settled
+// after MaxWait fails.
 type Options struct {
 	// HTTPClientConfig authenticates to the API server (TLS client
 	// certificate, bearer token). Nil means no authentication.
@@ -38,6 +43,10 @@ type Options struct {
 	// Ready, if set, must report true before a run can settle, e.g.
 	// fakeapi.Server.Synced: every informer has listed and is watching.
 	Ready func() bool
+	// Listed, if set, returns how many objects of a resource (plural, as in
+	// the URL: "pods", "endpointslices") the API server has returned in
+	// LIST responses so far, e.g. fakeapi.Server.Listed.
+	Listed func(resource string) int
 	// Logger receives Prometheus's discovery logs. Nil discards them.
 	Logger *slog.Logger
 
@@ -45,16 +54,14 @@ type Options struct {
 }
 
 // Default settle times. Without a readiness check only quiescence tells
-// that discovery is done, so the waits are longer: client-go's rate limiter
+// that informers are done, so the waits are longer: client-go's rate limiter
 // (5 requests/s after a burst of 10) alone can delay informers by seconds.
 const (
 	defaultMinWait      = 2 * time.Second
 	defaultQuiet        = time.Second
-	defaultReadyMinWait = 150 * time.Millisecond
-	// After the last informer opens its watch, a role waits up to 100ms
-	// (client-go's cache sync poll) before it builds and sends groups.
-	defaultReadyQuiet = 500 * time.Millisecond
-	defaultMaxWait    = 30 * time.Second
+	defaultReadyMinWait = 100 * time.Millisecond
+	defaultReadyQuiet   = 300 * time.Millisecond
+	defaultMaxWait      = time.Minute
 )
 
 // Discover runs Prometheus's Kubernetes discovery for sd against apiServer
@@ -88,6 +95,7 @@ func DiscoverWithOptions(ctx context.Context, apiServer string, sd *kubernetes.S
 		cfg.HTTPClientConfig = *opts.HTTPClientConfig
 	}
 	opts = withDefaults(opts)
+	warnings := newCountingHandler(opts.Logger.Handler(), noNodeAddress)
 
 	reg := prometheus.NewRegistry()
 	refresh := promdiscovery.NewRefreshMetrics(reg)
@@ -96,7 +104,7 @@ func DiscoverWithOptions(ctx context.Context, apiServer string, sd *kubernetes.S
 		return nil, fmt.Errorf("registering discovery metrics: %w", err)
 	}
 	defer metrics.Unregister()
-	d, err := cfg.NewDiscoverer(promdiscovery.DiscovererOptions{Logger: opts.Logger, Metrics: metrics})
+	d, err := cfg.NewDiscoverer(promdiscovery.DiscovererOptions{Logger: slog.New(warnings), Metrics: metrics})
 	if err != nil {
 		return nil, fmt.Errorf("creating %s discoverer: %w", cfg.Role, err)
 	}
@@ -116,7 +124,8 @@ func DiscoverWithOptions(ctx context.Context, apiServer string, sd *kubernetes.S
 		wg.Wait()
 	}()
 
-	groups, err := collect(runCtx, ch, opts)
+	p := &progress{opts: opts, reg: reg, role: string(cfg.Role), skipped: warnings.count}
+	groups, err := p.collect(runCtx, ch)
 	if err != nil {
 		return nil, fmt.Errorf("running %s discovery: %w", cfg.Role, err)
 	}
@@ -146,52 +155,4 @@ func withDefaults(opts Options) Options {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return opts
-}
-
-// collect keeps the latest group per Source until the run settles. A group
-// without targets deletes its Source, as discovery.Manager does.
-func collect(ctx context.Context, ch <-chan []*targetgroup.Group, opts Options) (map[string]*targetgroup.Group, error) {
-	groups := map[string]*targetgroup.Group{}
-	start := time.Now()
-	// last is when something last happened: a group arrived, or the
-	// server turned ready (an informer that starts late turns it unready).
-	last := start
-	ready := opts.Ready == nil
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case tgs := <-ch:
-			for _, tg := range tgs {
-				if tg == nil {
-					continue
-				}
-				if len(tg.Targets) == 0 {
-					delete(groups, tg.Source)
-				} else {
-					groups[tg.Source] = tg
-				}
-			}
-			last = time.Now()
-		case now := <-tick.C:
-			if opts.Ready != nil {
-				r := opts.Ready()
-				if r && !ready {
-					last = now
-				}
-				ready = r
-			}
-			if ready && now.Sub(start) >= opts.MinWait && now.Sub(last) >= opts.Quiet {
-				return groups, nil
-			}
-			if now.Sub(start) >= opts.MaxWait {
-				if !ready {
-					return nil, fmt.Errorf("informers not synced after %v", opts.MaxWait)
-				}
-				return nil, fmt.Errorf("groups still changing after %v", opts.MaxWait)
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 }

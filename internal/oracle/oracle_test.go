@@ -46,7 +46,7 @@ func runOracle(t *testing.T, snap *discovery.Snapshot, sd *kubernetes.SDConfig) 
 	t.Helper()
 	srv := fakeapi.Start(snap)
 	t.Cleanup(srv.Close)
-	groups, err := oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced})
+	groups, err := oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced, Listed: srv.Listed})
 	if err != nil {
 		t.Fatalf("oracle: %v", err)
 	}
@@ -131,7 +131,7 @@ func TestDiscoverFailsWhenListRefused(t *testing.T) {
 	srv := fakeapi.Start(testSnapshot())
 	defer srv.Close()
 	_, err := oracle.DiscoverWithOptions(context.Background(), srv.URL, sd,
-		oracle.Options{Ready: srv.Synced, MaxWait: 1500 * time.Millisecond})
+		oracle.Options{Ready: srv.Synced, Listed: srv.Listed, MaxWait: 1500 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "not synced") {
 		t.Fatalf("got error %v, want informers not synced", err)
 	}
