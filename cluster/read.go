@@ -186,7 +186,7 @@ func (r *reader) read(name string, src io.Reader, size int64) error {
 	if isJSON(name, br) {
 		err = fr.readJSONFile(br, size)
 	} else {
-		err = fr.readYAML(br)
+		err = fr.readYAML(br, size)
 	}
 	if err != nil {
 		return err

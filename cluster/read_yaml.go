@@ -13,9 +13,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// readYAML reads a stream of YAML documents, one document at a time.
-func (f *fileReader) readYAML(br *bufio.Reader) error {
-	d := &docReader{r: br}
+// readYAML reads a stream of YAML documents, one document at a time; size
+// is the stream's length, if known.
+func (f *fileReader) readYAML(br *bufio.Reader, size int64) error {
+	d := &docReader{r: br, size: size}
 	for {
 		doc, line, err := d.next()
 		if errors.Is(err, io.EOF) {
@@ -36,9 +37,28 @@ func (f *fileReader) readYAML(br *bufio.Reader) error {
 // YAMLReader drops separator lines without counting them.
 type docReader struct {
 	r    *bufio.Reader
-	line int // lines read so far
+	size int64 // the stream's length, or 0 if unknown
+	line int   // lines read so far
 	buf  []byte
 	eof  bool
+}
+
+// bigDocument is the size from which a document is taken to be most of its
+// file, as a kubectl list is.
+const bigDocument = 1 << 20
+
+// append appends p to the document buffer. Once a document is big, the
+// buffer grows to the file's size at once, rather than doubling: a list of
+// hundreds of megabytes is then held once, not up to twice.
+func (d *docReader) append(p []byte) {
+	need := len(d.buf) + len(p)
+	if need > cap(d.buf) && need > bigDocument && d.size >= int64(need) && d.size < 1<<40 {
+		// One more byte for a newline added to a last line without one.
+		grown := make([]byte, len(d.buf), d.size+1)
+		copy(grown, d.buf)
+		d.buf = grown
+	}
+	d.buf = append(d.buf, p...)
 }
 
 // next returns the next document, valid until the following call, and the
@@ -50,7 +70,7 @@ func (d *docReader) next() ([]byte, int, error) {
 		start := len(d.buf)
 		for {
 			chunk, err := d.r.ReadSlice('\n')
-			d.buf = append(d.buf, chunk...)
+			d.append(chunk)
 			if errors.Is(err, bufio.ErrBufferFull) {
 				continue
 			}
