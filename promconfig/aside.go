@@ -101,7 +101,14 @@ func setAside(file string, data []byte, root *yaml.Node) ([]byte, map[string][]a
 	if out == nil {
 		return data, nil, nil
 	}
-	if err := checkSetAside(file, data, out, registered); err != nil {
+	var want any
+	if yaml.Unmarshal(data, &want) != nil {
+		// yaml.v3 cannot say what the file means (duplicate keys, say), so
+		// nothing can be checked: hand Prometheus the file as written, for
+		// its own verdict.
+		return data, nil, nil
+	}
+	if err := checkSetAside(file, want, out, registered); err != nil {
 		return nil, nil, err
 	}
 	return out, aside, nil
@@ -164,14 +171,11 @@ func jobName(job *yaml.Node) string {
 }
 
 // checkSetAside parses the blanked text again and compares what it means
-// with the original minus every set-aside section.
-func checkSetAside(file string, orig, blanked []byte, registered []string) error {
-	var want, got any
-	if err := yaml.Unmarshal(orig, &want); err != nil {
-		return fmt.Errorf("%s: setting aside service discovery sections: %w", file, err)
-	}
+// with want, what the original means, minus every set-aside section.
+func checkSetAside(file string, want any, blanked []byte, registered []string) error {
+	var got any
 	if err := yaml.Unmarshal(blanked, &got); err != nil {
-		return fmt.Errorf("%s: setting aside service discovery sections broke the YAML: %w", file, err)
+		return fmt.Errorf("%s: setting aside service discovery sections broke the YAML: %w", file, flat(err))
 	}
 	if top, ok := want.(map[string]any); ok {
 		if jobs, ok := top["scrape_configs"].([]any); ok {

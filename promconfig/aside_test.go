@@ -69,6 +69,10 @@ func TestSetAside(t *testing.T) {
 			in:   "scrape_configs:\n- job_name: a\n  bogus_sd_configs: []\n  file_sd_configs: []\n",
 		},
 		{
+			name: "duplicate keys: unchanged, for Prometheus to reject",
+			in:   "scrape_configs:\n- job_name: a\n  job_name: b\n  gce_sd_configs: []\n",
+		},
+		{
 			name: "not a mapping",
 			in:   "- 1\n",
 		},

@@ -28,9 +28,8 @@ type jobPosition struct {
 	rules []Position
 }
 
-// maxMergeDepth bounds how far merge keys (<<) are followed when looking a key
-// up, so that a pathological document cannot make the lookup run away.
-const maxMergeDepth = 16
+// maxAliasDepth bounds how many aliases in a row resolve follows.
+const maxAliasDepth = 16
 
 // body returns the top-level node of a parsed document, or nil when the
 // document is empty.
@@ -49,23 +48,26 @@ func body(root *yaml.Node) *yaml.Node {
 
 // resolve follows aliases to the node they name.
 func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxMergeDepth; i++ {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
 		n = n.Alias
 	}
 	return n
 }
 
 // lookup returns the key and value nodes of key in mapping m, following merge
-// keys the way YAML merges them: explicit keys win, then merged mappings in order.
+// keys the way YAML merges them: explicit keys win, then merged mappings in
+// order. Each mapping is searched at most once, so no document of anchors
+// and merges can make it slow.
 func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
-	return lookupDepth(m, key, 0)
+	return lookupSeen(m, key, map[*yaml.Node]bool{})
 }
 
-func lookupDepth(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
+func lookupSeen(m *yaml.Node, key string, seen map[*yaml.Node]bool) (k, v *yaml.Node) {
 	m = resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode || depth > maxMergeDepth {
+	if m == nil || m.Kind != yaml.MappingNode || seen[m] {
 		return nil, nil
 	}
+	seen[m] = true
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		kn, vn := m.Content[i], m.Content[i+1]
@@ -84,7 +86,7 @@ func lookupDepth(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
 			sources = mv.Content
 		}
 		for _, s := range sources {
-			if kn, vn := lookupDepth(s, key, depth+1); kn != nil {
+			if kn, vn := lookupSeen(s, key, seen); kn != nil {
 				return kn, vn
 			}
 		}
