@@ -90,21 +90,28 @@ func snapshotFiles(path string, warn func(string)) ([]string, error) {
 	var files []string
 	subdirs := 0
 	for _, e := range entries {
-		name := filepath.Join(path, e.Name())
-		// Stat rather than e.Type(), so that symbolic links count as what
-		// they point to.
-		fi, err := os.Stat(name)
-		if err != nil {
-			return nil, fmt.Errorf("reading snapshot %q: %w", name, pathErr(err))
-		}
-		if fi.IsDir() {
+		if e.IsDir() {
 			subdirs++
 			continue
 		}
 		switch strings.ToLower(filepath.Ext(e.Name())) {
 		case ".yaml", ".yml", ".json":
-			files = append(files, name)
+		default:
+			continue
 		}
+		name := filepath.Join(path, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			// A symbolic link counts as what it points to.
+			fi, err := os.Stat(name)
+			if err != nil {
+				return nil, fmt.Errorf("reading snapshot %q: %w", name, pathErr(err))
+			}
+			if fi.IsDir() {
+				subdirs++
+				continue
+			}
+		}
+		files = append(files, name)
 	}
 	if subdirs > 0 {
 		warn(fmt.Sprintf("not reading %s in %q: snapshot directories are read one level deep", plural(subdirs, "subdirectory", "subdirectories"), path))
