@@ -31,9 +31,10 @@ type impliedSDRole struct {
 // /metrics, http), obtained by loading a synthetic configuration with
 // Prometheus's loader, one kubernetes_sd_config of the given role (validated
 // by Prometheus, with its message for an unknown role), and the given rules,
-// which must have been validated (LoadRules does). When the rules were
-// validated with legacy names, so is the job. pos says where each rule is
-// written; the job itself is written nowhere, so its Pos is zero.
+// validated as a loaded job's are. When the rules were validated with legacy
+// names (LoadRules with model.LegacyValidation), so is the job. pos says
+// where each rule is written; the job itself is written nowhere, so its Pos
+// is zero.
 func ImpliedJob(name string, role kubernetes.Role, rules []*relabel.Config, pos []Position) (*Job, error) {
 	if len(rules) != len(pos) {
 		return nil, fmt.Errorf("building job %q: %d rule positions for %d rules", name, len(pos), len(rules))
@@ -57,6 +58,17 @@ func ImpliedJob(name string, role kubernetes.Role, rules []*relabel.Config, pos 
 		return nil, fmt.Errorf("building job %q: %w", name, err)
 	}
 	sc := scs[0]
+	// As ScrapeConfig.Validate does for the rules of a loaded job; for rules
+	// from LoadRules this changes nothing, for others it sets the name
+	// validation scheme a rule must have before it is applied.
+	for i, r := range rules {
+		if r == nil {
+			return nil, fmt.Errorf("building job %q: rule %d: empty or null target relabeling rule in scrape config", name, i)
+		}
+		if err := r.Validate(sc.MetricNameValidationScheme); err != nil {
+			return nil, fmt.Errorf("building job %q: %s: rule %d: %w", name, pos[i], i, err)
+		}
+	}
 	sc.RelabelConfigs = rules
 	return newJob(sc, jobPosition{rules: pos}, nil)
 }

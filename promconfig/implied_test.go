@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/discovery/kubernetes"
+	"github.com/prometheus/prometheus/model/relabel"
 
 	"github.com/sdinspect/sdinspect/promconfig"
 )
@@ -94,6 +95,41 @@ func TestPositionString(t *testing.T) {
 			t.Parallel()
 			if got := tt.pos.String(); got != tt.want {
 				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestImpliedJobValidatesRules covers rules that did not come from
+// LoadRules: they are validated as a loaded job's, so applying them cannot
+// panic on an unset name validation scheme.
+func TestImpliedJobValidatesRules(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		rule    relabel.Config
+		wantErr string
+	}{
+		{name: "valid", rule: relabel.Config{Action: relabel.Replace, Regex: relabel.MustNewRegexp("(.*)"), Separator: ";", Replacement: "$1", TargetLabel: "x"}},
+		{name: "invalid", rule: relabel.Config{Action: relabel.Replace},
+			wantErr: `building job "j": r.yml:3: rule 0: relabel configuration for replace action requires 'target_label' value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := tt.rule
+			j, err := promconfig.ImpliedJob("j", kubernetes.RolePod, []*relabel.Config{&r}, []promconfig.Position{{File: "r.yml", Line: 3}})
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := j.Scrape.RelabelConfigs[0].NameValidationScheme; got != model.UTF8Validation {
+				t.Errorf("rule validated as %v, want utf8", got)
 			}
 		})
 	}

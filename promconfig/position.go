@@ -140,7 +140,7 @@ func itemPositions(file string, seq *yaml.Node) []Position {
 func parseNodes(file string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("indexing positions in %q: %w", file, err)
+		return nil, fmt.Errorf("indexing positions in %q: %w", file, flat(err))
 	}
 	return &root, nil
 }

@@ -39,8 +39,13 @@ func LoadRules(path string, scheme model.ValidationScheme) ([]*relabel.Config, [
 }
 
 func parseRules(path string, data []byte, scheme model.ValidationScheme) ([]*relabel.Config, []Position, error) {
-	if scheme == model.UnsetValidation {
+	switch scheme {
+	case model.UnsetValidation:
 		scheme = model.UTF8Validation
+	case model.UTF8Validation, model.LegacyValidation:
+	default:
+		// Validate would accept it, and applying a rule would then panic.
+		return nil, nil, fmt.Errorf("%s: unknown label name validation scheme %v", path, scheme)
 	}
 	// A lenient decode first, to learn the file's shape and to have each
 	// entry on its own should we need to find which one a decoder error is about.

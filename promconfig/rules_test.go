@@ -237,3 +237,11 @@ func FuzzLoadRules(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadRulesUnknownScheme(t *testing.T) {
+	t.Parallel()
+	_, _, err := promconfig.LoadRules("testdata/rules/list.yml", model.ValidationScheme(42))
+	if want := "testdata/rules/list.yml: unknown label name validation scheme"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want one starting %q", err, want)
+	}
+}
