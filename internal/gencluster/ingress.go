@@ -20,7 +20,7 @@ func (g *gen) genIngresses(namespace string, apps []*app) {
 	if len(backends) == 0 {
 		return
 	}
-	for i := g.intn(3); i > 0; i-- {
+	for i := 1 + g.intn(3); i > 0; i-- {
 		ing := &networkingv1.Ingress{
 			ObjectMeta: g.objectMeta(namespace, fmt.Sprintf("ing-%s", g.suffix(4)), g.labels(map[string]string{"app": pick(g, backends...)}), g.annotations()),
 		}
@@ -53,7 +53,7 @@ func (g *gen) genIngresses(namespace string, apps []*app) {
 		for j := g.intn(3); j > 0; j-- {
 			tls := networkingv1.IngressTLS{SecretName: "tls-" + g.suffix(4)}
 			for k := 1 + g.intn(2); k > 0; k-- {
-				tls.Hosts = append(tls.Hosts, pick(g, "*.example.com", "shop.example.com", "*", "*.b.example.com", "example.com"))
+				tls.Hosts = append(tls.Hosts, pick(g, "*.example.com", "shop.example.com", "*", "*.b.example.com", "example.com", ""))
 			}
 			ing.Spec.TLS = append(ing.Spec.TLS, tls)
 		}

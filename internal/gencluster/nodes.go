@@ -73,6 +73,10 @@ func (g *gen) nodeAddresses(name, ip string) []corev1.NodeAddress {
 	case 4: // no address at all
 	default:
 		add(corev1.NodeInternalIP, ip)
+		if g.chance(0.3) {
+			// A type Prometheus does not rank, still exposed as a label.
+			add("VPN-IP", g.ipv4())
+		}
 	}
 	return out
 }

@@ -74,6 +74,15 @@ func (g *gen) genService(a *app, apps []*app) {
 		}
 		spec.Ports = append(spec.Ports, p)
 	}
+	for _, cp := range a.ports {
+		if cp.Name == "dns" {
+			// kube-dns: one port number over UDP and TCP.
+			spec.Ports = append(spec.Ports,
+				corev1.ServicePort{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromInt32(53)},
+				corev1.ServicePort{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(53)})
+			break
+		}
+	}
 	g.snap.Services = append(g.snap.Services, svc)
 	if spec.Selector == nil {
 		return

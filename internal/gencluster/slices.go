@@ -35,7 +35,16 @@ func (g *gen) genSlices(svc *corev1.Service, a *app) {
 			if ip == "" {
 				continue
 			}
-			s.Endpoints = append(s.Endpoints, g.sliceEndpoint([]string{ip}, p))
+			addrs := []string{ip}
+			if g.chance(0.05) {
+				// More than one address: each is a target.
+				extra := g.ipv4()
+				if family == discoveryv1.AddressTypeIPv6 {
+					extra = g.ipv6()
+				}
+				addrs = append(addrs, extra)
+			}
+			s.Endpoints = append(s.Endpoints, g.sliceEndpoint(addrs, p))
 		}
 		g.snap.EndpointSlices = append(g.snap.EndpointSlices, s)
 	}

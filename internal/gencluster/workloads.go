@@ -74,8 +74,11 @@ func (g *gen) genApp(namespace string, i int) *app {
 		replicas = min(len(g.nodes), 3)
 		hostNetwork = g.chance(0.5)
 	default: // a bare pod, maybe with a non-controller owner
-		if g.chance(0.5) {
+		switch g.intn(3) {
+		case 0:
 			owners = append(owners, ownerRef("apps/v1", "ReplicaSet", name+"-old", g.uid(), false))
+		case 1: // controller unset, not false
+			owners = append(owners, metav1.OwnerReference{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: name + "-old", UID: g.uid()})
 		}
 		replicas = 1
 		podName = func(int) string { return name }
@@ -179,10 +182,16 @@ func (g *gen) genPod(a *app, name, node string, owners []metav1.OwnerReference, 
 			st.PodIP = g.ipv4()
 		}
 	}
-	switch g.intn(5) {
+	if st.PodIP != "" && g.chance(0.03) {
+		// Only the plural field set: Prometheus reads status.podIP alone.
+		st.PodIPs, st.PodIP = []corev1.PodIP{{IP: st.PodIP}}, ""
+	}
+	switch g.intn(6) {
 	case 0: // no Ready condition
 	case 1:
 		st.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: pick(g, corev1.ConditionFalse, corev1.ConditionUnknown)}}
+	case 2: // a repeated Ready condition: the first one counts
+		st.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}, {Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 	default:
 		st.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}, {Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 	}
@@ -198,6 +207,10 @@ func (g *gen) genPod(a *app, name, node string, owners []metav1.OwnerReference, 
 	}
 	if g.chance(0.05) {
 		st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{Name: "not-in-spec", ContainerID: "containerd://stale"})
+	}
+	if len(containers) > 0 && g.chance(0.05) {
+		// Two statuses for one container: the first one counts.
+		st.ContainerStatuses = append(st.ContainerStatuses, corev1.ContainerStatus{Name: containers[0].Name, ContainerID: "containerd://second"})
 	}
 	return p
 }

@@ -121,6 +121,37 @@ func TestDiscoverSelectors(t *testing.T) {
 	}
 }
 
+func TestDiscoverNodeWithoutAddress(t *testing.T) {
+	t.Parallel()
+	// Prometheus sends nothing at all for a node without an address; the
+	// run must still settle, well before its maximum wait.
+	snap := &discovery.Snapshot{Nodes: []*corev1.Node{
+		{ObjectMeta: metav1.ObjectMeta{Name: "n1"}, Status: corev1.NodeStatus{
+			Addresses:       []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: "n1"}, {Type: corev1.NodeExternalIP, Address: "192.0.2.1"}},
+			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: 10250}},
+		}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "n2"}},
+	}}
+	srv := fakeapi.Start(snap)
+	defer srv.Close()
+	start := time.Now()
+	groups, err := oracle.DiscoverWithOptions(context.Background(), srv.URL, &kubernetes.SDConfig{Role: kubernetes.RoleNode},
+		oracle.Options{Ready: srv.Synced, Listed: srv.Listed, MaxWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("took %v to settle", elapsed)
+	}
+	if diff := cmp.Diff([]string{"node/n1"}, sources(groups)); diff != "" {
+		t.Fatalf("sources (-want +got):\n%s", diff)
+	}
+	// ExternalIP comes before Hostname in Prometheus's address order.
+	if got := groups[0].Targets[0]["__address__"]; got != "192.0.2.1:10250" {
+		t.Errorf("__address__ = %q, want 192.0.2.1:10250", got)
+	}
+}
+
 func TestDiscoverFailsWhenListRefused(t *testing.T) {
 	t.Parallel()
 	// The API server does not accept metadata.namespace for nodes, so the
