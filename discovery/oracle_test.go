@@ -110,14 +110,13 @@ func TestMatchesPrometheus(t *testing.T) {
 		case c.SD.NamespaceDiscovery.IncludeOwnNamespace:
 			skip = "namespaces.own_namespace: Prometheus reads it from the service account file, only inside a pod"
 		}
-		var run *oracleRun
-		if skip == "" {
-			run = startOracle(sem, c.Snap, c.SD)
-		}
 		t.Run(c.Name, func(t *testing.T) {
 			if skip != "" {
 				t.Skip(skip)
 			}
+			// Start before t.Parallel, which waits for the parent to
+			// finish, so that all oracles run at once.
+			run := startOracle(sem, c.Snap, c.SD)
 			t.Parallel()
 			matchPrometheus(t, run, c.Snap, c.SD, c.Opts)
 		})
@@ -171,8 +170,8 @@ func TestMatchesPrometheusRandom(t *testing.T) {
 			if err := yaml.UnmarshalStrict([]byte(randomVariants()[name]), sd); err != nil {
 				t.Fatalf("variant %s: %v", name, err)
 			}
-			run := startOracle(sem, snap, sd)
 			t.Run(fmt.Sprintf("seed=%d/%s", seed, name), func(t *testing.T) {
+				run := startOracle(sem, snap, sd)
 				t.Parallel()
 				matchPrometheus(t, run, snap, sd, discovery.Options{})
 			})

@@ -50,6 +50,8 @@ type Options struct {
 	// Logger receives Prometheus's discovery logs. Nil discards them.
 	Logger *slog.Logger
 
+	// MinWait, Quiet and MaxWait bound a run as described above; zero
+	// values take defaults, shorter when Ready is set.
 	MinWait, Quiet, MaxWait time.Duration
 }
 
@@ -65,8 +67,8 @@ const (
 )
 
 // Discover runs Prometheus's Kubernetes discovery for sd against apiServer
-// without authentication and returns the groups it settled on, as Discover
-// with Options does.
+// without authentication and returns the groups it settled on, as
+// DiscoverWithOptions does with zero Options.
 func Discover(ctx context.Context, apiServer string, sd *kubernetes.SDConfig) ([]*targetgroup.Group, error) {
 	return DiscoverWithOptions(ctx, apiServer, sd, Options{})
 }
