@@ -89,8 +89,9 @@ func skipString(data []byte, i int) (int, error) {
 }
 
 // forEachMember calls fn with the key and the bounds of the value of each
-// member of the JSON object data[s:e], in order.
-func forEachMember(data []byte, s, e int, fn func(key string, vs, ve int) error) error {
+// member of the JSON object data[s:e], in order. The key is only valid
+// during the call.
+func forEachMember(data []byte, s, e int, fn func(key []byte, vs, ve int) error) error {
 	data = data[:e]
 	i := skipSpace(data, s+1)
 	if i < len(data) && data[i] == '}' {
@@ -101,11 +102,15 @@ func forEachMember(data []byte, s, e int, fn func(key string, vs, ve int) error)
 		if err != nil {
 			return err
 		}
-		var key string
+		var key []byte
 		if raw := data[i:ke]; bytes.IndexByte(raw, '\\') < 0 && len(raw) >= 2 {
-			key = string(raw[1 : len(raw)-1])
-		} else if err := json.Unmarshal(raw, &key); err != nil {
-			return &scanError{off: i, msg: err.Error()}
+			key = raw[1 : len(raw)-1]
+		} else {
+			var unquoted string
+			if err := json.Unmarshal(raw, &unquoted); err != nil {
+				return &scanError{off: i, msg: err.Error()}
+			}
+			key = []byte(unquoted)
 		}
 		i = skipSpace(data, ke)
 		if i >= len(data) || data[i] != ':' {
@@ -177,9 +182,9 @@ func jsonPathAt(data []byte, off int) (path []any, start int) {
 		next := -1
 		switch data[s] {
 		case '{':
-			_ = forEachMember(data, s, e, func(key string, vs, ve int) error {
+			_ = forEachMember(data, s, e, func(key []byte, vs, ve int) error {
 				if off >= vs && off < ve {
-					path = append(path, key)
+					path = append(path, string(key))
 					next = vs
 					return found
 				}

@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/sdinspect/sdinspect/discovery"
 )
@@ -95,6 +94,8 @@ type objectRef struct {
 	// neither; nil outside typed lists.
 	defaults *schema.GroupVersionKind
 	inList   bool
+	// head, if not nil, is the object's head, already read.
+	head *objectHead
 }
 
 // locator maps offsets in JSON text back to the file the text came from.
@@ -116,18 +117,15 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 	}
 	// Look at the type and name first: objects of other kinds are only
 	// counted, and errors can name the object.
-	var head struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Metadata   struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
-		} `json:"metadata"`
+	head := o.head
+	if head == nil {
+		h, err := f.readHead(o.data, o.start, o.end, o.loc)
+		if err != nil {
+			return err
+		}
+		head = &h
 	}
-	if err := utiljson.Unmarshal(raw, &head); err != nil {
-		return f.errorAt(f.fieldPos(o, err), fmt.Errorf("reading %s: %w%s", what, err, yamlHint(o, err)))
-	}
-	apiVersion, kindName := head.APIVersion, head.Kind
+	apiVersion, kindName := head.apiVersion, head.kind
 	if apiVersion == "" && kindName == "" && o.defaults != nil {
 		apiVersion, kindName = o.defaults.GroupVersion().String(), o.defaults.Kind
 	}
@@ -143,8 +141,8 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 		return nil
 	}
 	id := kindName
-	if head.Metadata.Name != "" {
-		id = fmt.Sprintf("%s %q", kindName, displayName(head.Metadata.Namespace, head.Metadata.Name))
+	if head.name != "" {
+		id = fmt.Sprintf("%s %q", kindName, displayName(head.namespace, head.name))
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	if err != nil {

@@ -112,54 +112,86 @@ func (f *fileReader) readObjectOrList(b *batch, data []byte, s, e int, loc locat
 	if data[s] != '{' {
 		return f.errorAt(pos, fmt.Errorf("found %s where a Kubernetes object or list was expected", describeJSON(data[s:e])))
 	}
-	var apiVersion, kindName string
-	items := [2]int{-1, -1}
-	seen := map[string]bool{}
-	err := forEachMember(data, s, e, func(key string, vs, ve int) error {
-		switch key {
-		case "apiVersion", "kind", "items":
-		default:
-			return nil
-		}
-		if seen[key] {
-			return f.errorAt(loc.at(vs), fmt.Errorf("duplicate field %q", key))
-		}
-		seen[key] = true
-		switch key {
-		case "items":
-			items = [2]int{vs, ve}
-			return nil
-		case "apiVersion":
-			return f.decodeString(data, vs, ve, loc, key, &apiVersion)
-		default:
-			return f.decodeString(data, vs, ve, loc, key, &kindName)
-		}
-	})
+	head, err := f.readHead(data, s, e, loc)
 	if err != nil {
-		return f.scanErr(err, loc)
+		return err
 	}
-	if items[0] < 0 {
-		if isListKind(kindName) {
+	if head.items[0] < 0 {
+		if isListKind(head.kind) {
 			// A list without items: nothing to read.
 			return nil
 		}
-		return f.readObject(b, objectRef{data: data, start: s, end: e, pos: pos, loc: loc})
+		return f.readObject(b, objectRef{data: data, start: s, end: e, pos: pos, loc: loc, head: &head})
 	}
-	defaults, err := listDefaults(apiVersion, kindName)
+	defaults, err := listDefaults(head.apiVersion, head.kind)
 	if err != nil {
 		return f.errorAt(pos, err)
 	}
-	switch data[items[0]] {
+	is, ie := head.items[0], head.items[1]
+	switch data[is] {
 	case 'n':
 		return nil
 	case '[':
 	default:
-		return f.errorAt(loc.at(items[0]), fmt.Errorf("items of %s is %s, not a list", kindName, describeJSON(data[items[0]:items[1]])))
+		return f.errorAt(loc.at(is), fmt.Errorf("items of %s is %s, not a list", head.kind, describeJSON(data[is:ie])))
 	}
-	err = forEachElement(data, items[0], items[1], func(vs, ve int) error {
+	err = forEachElement(data, is, ie, func(vs, ve int) error {
 		return f.readObject(b, objectRef{data: data, start: vs, end: ve, pos: loc.at(vs), loc: loc, defaults: defaults, inList: true})
 	})
 	return f.scanErr(err, loc)
+}
+
+// objectHead is what Read looks at before decoding an object: what it is,
+// what it is called, and whether it is a list.
+type objectHead struct {
+	apiVersion, kind string
+	name, namespace  string
+	items            [2]int // the bounds of the items value, or -1
+}
+
+// readHead reads the head of the JSON object data[s:e].
+func (f *fileReader) readHead(data []byte, s, e int, loc locator) (objectHead, error) {
+	h := objectHead{items: [2]int{-1, -1}}
+	var seen uint8
+	err := forEachMember(data, s, e, func(key []byte, vs, ve int) error {
+		var bit uint8
+		switch string(key) {
+		case "apiVersion":
+			bit = 1
+		case "kind":
+			bit = 2
+		case "items":
+			bit = 4
+		case "metadata":
+			bit = 8
+		default:
+			return nil
+		}
+		if seen&bit != 0 {
+			return f.errorAt(loc.at(vs), fmt.Errorf("duplicate field %q", key))
+		}
+		seen |= bit
+		switch bit {
+		case 1:
+			return f.decodeString(data, vs, ve, loc, "apiVersion", &h.apiVersion)
+		case 2:
+			return f.decodeString(data, vs, ve, loc, "kind", &h.kind)
+		case 4:
+			h.items = [2]int{vs, ve}
+		case 8:
+			// Only for messages: if the metadata is malformed, decoding
+			// the object says so, with the right type names.
+			var m struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			}
+			if utiljson.Unmarshal(data[vs:ve], &m) == nil {
+				h.name, h.namespace = m.Name, m.Namespace
+			}
+		}
+		return nil
+	})
+	return h, f.scanErr(err, loc)
 }
 
 // decodeString decodes the JSON string data[vs:ve], the value of field key.
@@ -171,7 +203,7 @@ func (f *fileReader) decodeString(data []byte, vs, ve int, loc locator, key stri
 }
 
 // scanErr places an error of the JSON walkers; errors already placed by
-// the callbacks pass through.
+// the callbacks, and nil, pass through.
 func (f *fileReader) scanErr(err error, loc locator) error {
 	var se *scanError
 	if errors.As(err, &se) {

@@ -164,8 +164,8 @@ func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, 
 		hasItems := false
 		// A kind that is not a string is left for the whole document's
 		// reading to report, with its line.
-		err := forEachMember(hj, 0, len(hj), func(key string, vs, ve int) error {
-			switch key {
+		err := forEachMember(hj, 0, len(hj), func(key []byte, vs, ve int) error {
+			switch string(key) {
 			case "items":
 				hasItems = true
 			case "apiVersion":
