@@ -21,6 +21,8 @@ import (
 //   - an error names the file and a line;
 //   - a snapshot has only named objects, sorted;
 //   - reading the same input twice gives the same snapshot and warnings;
+//   - reading YAML lists item by item gives what converting whole
+//     documents gives;
 //   - a prefix of the input (a file cut short) never yields more objects,
 //     kept or skipped, than the whole. A cut in the middle of a line may
 //     change the last document's kind (kind: PodTemplate cut to kind: Pod,
@@ -42,7 +44,11 @@ func FuzzRead(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, cut uint32) {
-		snap, count, warns, err := readBytes(data)
+		snap, count, warns, err := readBytes(data, false)
+		whole, _, wholeWarns, wholeErr := readBytes(data, true)
+		if (err == nil) != (wholeErr == nil) {
+			t.Fatalf("reading item by item: %v; reading whole documents: %v", err, wholeErr)
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), `reading snapshot "fuzz": line `) {
 				t.Fatalf("error does not name a line: %v", err)
@@ -61,7 +67,14 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 
-		again, countAgain, warnsAgain, err := readBytes(data)
+		if diff := gocmp.Diff(whole, snap); diff != "" {
+			t.Errorf("reading item by item differs from reading whole documents (-whole +items):\n%s", diff)
+		}
+		if diff := gocmp.Diff(wholeWarns, warns); diff != "" {
+			t.Errorf("reading item by item warns differently (-whole +items):\n%s", diff)
+		}
+
+		again, countAgain, warnsAgain, err := readBytes(data, false)
 		if err != nil {
 			t.Fatalf("second read failed: %v", err)
 		}
@@ -73,21 +86,23 @@ func FuzzRead(f *testing.F) {
 		}
 
 		n := int(cut % uint32(len(data)+1))
-		if _, c, _, err := readBytes(data[:n]); err == nil && c > count+1 {
+		if _, c, _, err := readBytes(data[:n], false); err == nil && c > count+1 {
 			t.Errorf("input cut at byte %d yields %d objects, the whole only %d", n, c, count)
 		}
 		atLine := bytes.LastIndexByte(data[:n], '\n') + 1
-		if _, c, _, err := readBytes(data[:atLine]); err == nil && c > count {
+		if _, c, _, err := readBytes(data[:atLine], false); err == nil && c > count {
 			t.Errorf("input cut after line ending at byte %d yields %d objects, the whole only %d", atLine, c, count)
 		}
 	})
 }
 
 // readBytes reads data as a file called "fuzz" and returns the snapshot, the
-// number of objects read or skipped, and the warnings.
-func readBytes(data []byte) (*discovery.Snapshot, int, []string, error) {
+// number of objects read or skipped, and the warnings. With whole, YAML
+// documents are converted as a whole, never list item by list item.
+func readBytes(data []byte, whole bool) (*discovery.Snapshot, int, []string, error) {
 	var warns []string
 	r := newReader(func(s string) { warns = append(warns, s) })
+	r.wholeDocuments = whole
 	if err := r.read("fuzz", bytes.NewReader(data), int64(len(data))); err != nil {
 		return nil, 0, nil, err
 	}

@@ -142,6 +142,9 @@ type reader struct {
 	seen map[objectKey]place
 	// skipped counts objects of kinds Read does not keep.
 	skipped int
+	// wholeDocuments makes every YAML document be converted as a whole,
+	// never list item by list item; tests compare the two.
+	wholeDocuments bool
 }
 
 func newReader(warn func(string)) *reader {

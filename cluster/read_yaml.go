@@ -120,7 +120,7 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 		return nil
 	}
 	content := first + n - 1
-	if layout, ok := findList(doc); ok {
+	if layout, ok := findList(doc); ok && !f.wholeDocuments {
 		b, err := f.readYAMLList(doc, first, layout)
 		if err == nil {
 			return f.commit(b)
