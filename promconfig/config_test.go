@@ -231,15 +231,20 @@ func TestLoadErrors(t *testing.T) {
 		// prometheus marks a file Prometheus itself rejects with this
 		// message: the test also checks it against Prometheus's loader.
 		prometheus bool
+		// at is the position put before Prometheus's message, if any; the
+		// message must then end Prometheus's own.
+		at string
 	}{
 		{name: "syntax", prometheus: true,
 			want: `parsing YAML file testdata/errors/syntax.yml: yaml: line 5: did not find expected node content`},
 		{name: "unknown-field", prometheus: true,
 			want: `parsing YAML file testdata/errors/unknown-field.yml: yaml: unmarshal errors: line 3: field scrape_intervall not found in type config.ScrapeConfig`},
-		{name: "bad-regex", prometheus: true,
-			want: "parsing YAML file testdata/errors/bad-regex.yml: error parsing regexp: missing closing ): `^(?s:(unclosed)$`"},
-		{name: "unknown-action", prometheus: true,
-			want: `parsing YAML file testdata/errors/unknown-action.yml: unknown relabel action "keeep"`},
+		// Prometheus names neither the job nor the line of a bad rule; the
+		// error says where it is, then gives Prometheus's message.
+		{name: "bad-regex", prometheus: true, at: `testdata/errors/bad-regex.yml:5: job "a": relabel_configs[0]: `,
+			want: "error parsing regexp: missing closing ): `^(?s:(unclosed)$`"},
+		{name: "unknown-action", prometheus: true, at: `testdata/errors/unknown-action.yml:6: job "a": relabel_configs[1]: `,
+			want: `unknown relabel action "keeep"`},
 		{name: "null-rule", prometheus: true,
 			want: `parsing YAML file testdata/errors/null-rule.yml: empty or null target relabeling rule in scrape config`},
 		{name: "legacy", prometheus: true,
@@ -279,7 +284,7 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
 			}
-			want := fmt.Sprintf("loading config %q: %s", path, tt.want)
+			want := fmt.Sprintf("loading config %q: %s%s", path, tt.at, tt.want)
 			if err.Error() != want {
 				t.Errorf("error\n got: %s\nwant: %s", err, want)
 			}
@@ -288,7 +293,11 @@ func TestLoadErrors(t *testing.T) {
 				if perr == nil {
 					t.Fatal("Prometheus loads the file")
 				}
-				if p := fmt.Sprintf("loading config %q: %s", path, oneLine(perr.Error())); err.Error() != p {
+				p := oneLine(perr.Error())
+				if tt.at != "" && !strings.HasSuffix(p, ": "+tt.want) {
+					t.Errorf("Prometheus's message %q does not end with %q", p, tt.want)
+				}
+				if p := fmt.Sprintf("loading config %q: %s", path, p); tt.at == "" && err.Error() != p {
 					t.Errorf("error\n got: %s\nPrometheus: %s", err, p)
 				}
 			}
