@@ -44,6 +44,10 @@ func startOracle(sem chan struct{}, snap *discovery.Snapshot, sd *kubernetes.SDC
 		defer func() { <-sem }()
 		srv := fakeapi.Start(snap)
 		defer srv.Close()
+		if err := srv.Err(); err != nil {
+			r.err = fmt.Errorf("serving the snapshot: %w", err)
+			return
+		}
 		r.groups, r.err = oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced, Listed: srv.Listed})
 		for _, req := range srv.Requests() {
 			if req.Kind == fakeapi.Failed {

@@ -99,6 +99,12 @@ func Start(snap *discovery.Snapshot) *Server {
 	return s
 }
 
+// Err returns why the snapshot cannot be served, such as two objects of
+// one kind with one name; the server then answers every request with 500.
+func (s *Server) Err() error {
+	return s.buildErr
+}
+
 // Requests returns the requests answered so far, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()

@@ -218,6 +218,24 @@ func TestRejectsBadRequests(t *testing.T) {
 	}
 }
 
+func TestRefusesDuplicateNames(t *testing.T) {
+	t.Parallel()
+	snap := snapshot()
+	snap.Pods = append(snap.Pods, snap.Pods[0].DeepCopy())
+	srv := fakeapi.Start(snap)
+	defer srv.Close()
+	if err := srv.Err(); err == nil || !strings.Contains(err.Error(), `two pods named "b/p3"`) {
+		t.Fatalf("Err() = %v, want two pods named b/p3", err)
+	}
+	_, err := client(t, srv.URL).CoreV1().Services("").List(context.Background(), metav1.ListOptions{})
+	if !apierrors.IsInternalError(err) {
+		t.Errorf("LIST: got %v, want 500", err)
+	}
+	if srv.Synced() {
+		t.Error("Synced with an unservable snapshot")
+	}
+}
+
 func TestPaging(t *testing.T) {
 	t.Parallel()
 	srv := fakeapi.Start(snapshot())

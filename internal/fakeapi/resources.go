@@ -167,6 +167,14 @@ func buildResources(snap *discovery.Snapshot) ([]*resource, error) {
 			}
 			return a.name < b.name
 		})
+		// An API server holds one object per name; two would make what an
+		// informer keeps depend on list order.
+		for i := 1; i < len(r.objects); i++ {
+			a, b := r.objects[i-1], r.objects[i]
+			if a.namespace == b.namespace && a.name == b.name {
+				return nil, fmt.Errorf("two %s named %q", r.name, a.namespace+"/"+a.name)
+			}
+		}
 	}
 	return all, nil
 }

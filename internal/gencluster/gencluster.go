@@ -41,6 +41,7 @@ func Generate(seed int64, size Size) *discovery.Snapshot {
 		r:    rand.New(rand.NewPCG(uint64(seed), 0x6b387364)),
 		snap: &discovery.Snapshot{},
 		seed: seed,
+		used: map[string]bool{},
 	}
 	g.genNodes(size.Nodes)
 	namespaces := g.genNamespaces(size.Namespaces)
@@ -68,7 +69,8 @@ type gen struct {
 
 	nodes   []string // node names pods may run on, including a missing one
 	nodeIPs map[string]string
-	seq     int // makes names, UIDs and IPs unique
+	seq     int             // makes UIDs and IPs unique
+	used    map[string]bool // kind/namespace/name of objects named so far
 }
 
 // An app is a set of pods with one app label, and what serves them.
@@ -110,6 +112,19 @@ func (g *gen) suffix(n int) string {
 		b[i] = chars[g.r.IntN(len(chars))]
 	}
 	return string(b)
+}
+
+// unique returns name, or name with a random suffix if an object of kind
+// in namespace already has it: the API server holds one object per name,
+// and two would make an informer's result depend on list order.
+func (g *gen) unique(kind, namespace, name string) string {
+	for candidate := name; ; candidate = name + "-" + g.suffix(3) {
+		key := kind + "/" + namespace + "/" + candidate
+		if !g.used[key] {
+			g.used[key] = true
+			return candidate
+		}
+	}
 }
 
 func (g *gen) ipv4() string {

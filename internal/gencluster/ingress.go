@@ -22,7 +22,7 @@ func (g *gen) genIngresses(namespace string, apps []*app) {
 	}
 	for i := 1 + g.intn(3); i > 0; i-- {
 		ing := &networkingv1.Ingress{
-			ObjectMeta: g.objectMeta(namespace, fmt.Sprintf("ing-%s", g.suffix(4)), g.labels(map[string]string{"app": pick(g, backends...)}), g.annotations()),
+			ObjectMeta: g.objectMeta(namespace, g.unique("ingress", namespace, fmt.Sprintf("ing-%s", g.suffix(4))), g.labels(map[string]string{"app": pick(g, backends...)}), g.annotations()),
 		}
 		if g.chance(0.7) {
 			ing.Spec.IngressClassName = ptr.To(pick(g, "nginx", "traefik"))

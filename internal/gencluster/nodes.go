@@ -104,7 +104,7 @@ func (g *gen) genNamespaces(n int) []string {
 	for i := 0; i < n; i++ {
 		name := base[i%len(base)]
 		if i >= len(base) {
-			name = fmt.Sprintf("%s-%d", name, i/len(base))
+			name = fmt.Sprintf("%s%d", name, i/len(base)+1)
 		}
 		names = append(names, name)
 		if n > 1 && i == n-1 {

@@ -24,7 +24,7 @@ func (g *gen) genSlices(svc *corev1.Service, a *app) {
 			labels[discoveryv1.LabelServiceName] = svc.Name
 		}
 		s := &discoveryv1.EndpointSlice{
-			ObjectMeta:  g.objectMeta(a.namespace, svc.Name+"-"+g.suffix(5), g.labels(labels), g.annotations()),
+			ObjectMeta:  g.objectMeta(a.namespace, g.unique("endpointslice", a.namespace, svc.Name+"-"+g.suffix(5)), g.labels(labels), g.annotations()),
 			AddressType: family,
 		}
 		for _, p := range svc.Spec.Ports {
@@ -164,7 +164,7 @@ func (g *gen) genOddEndpoints(namespace string) {
 			Subsets:    []corev1.EndpointSubset{{Addresses: addrs, Ports: ports}},
 		})
 		g.snap.EndpointSlices = append(g.snap.EndpointSlices, &discoveryv1.EndpointSlice{
-			ObjectMeta:  g.objectMeta(namespace, "kubelet-"+g.suffix(5), map[string]string{discoveryv1.LabelServiceName: "kubelet"}, nil),
+			ObjectMeta:  g.objectMeta(namespace, g.unique("endpointslice", namespace, "kubelet-"+g.suffix(5)), map[string]string{discoveryv1.LabelServiceName: "kubelet"}, nil),
 			AddressType: discoveryv1.AddressTypeIPv4,
 			Endpoints:   eps,
 			Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("https-metrics"), Port: ptr.To(int32(10250)), Protocol: ptr.To(corev1.ProtocolTCP)}},
@@ -177,7 +177,7 @@ func (g *gen) genOddEndpoints(namespace string) {
 		Subsets:    []corev1.EndpointSubset{{Addresses: []corev1.EndpointAddress{{IP: g.ipv4()}}}},
 	})
 	g.snap.EndpointSlices = append(g.snap.EndpointSlices, &discoveryv1.EndpointSlice{
-		ObjectMeta:  g.objectMeta(namespace, "orphan-"+g.suffix(5), map[string]string{discoveryv1.LabelServiceName: "gone"}, nil),
+		ObjectMeta:  g.objectMeta(namespace, g.unique("endpointslice", namespace, "orphan-"+g.suffix(5)), map[string]string{discoveryv1.LabelServiceName: "gone"}, nil),
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints:   []discoveryv1.Endpoint{g.sliceEndpoint([]string{g.ipv4()}, nil)},
 		Ports:       []discoveryv1.EndpointPort{{Port: ptr.To(int32(8080))}},

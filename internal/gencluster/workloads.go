@@ -16,7 +16,8 @@ func (g *gen) genApp(namespace string, i int) *app {
 	base := []string{"web", "api", "db", "cache", "worker", "dns", "metrics", "frontend"}
 	name := base[i%len(base)]
 	if i >= len(base) {
-		name = fmt.Sprintf("%s-%d", name, i/len(base))
+		// "web2", not "web-1": that is the name of a StatefulSet pod of "web".
+		name = fmt.Sprintf("%s%d", name, i/len(base)+1)
 	}
 	a := &app{namespace: namespace, name: name, dualStack: g.chance(0.15)}
 	containers, inits := g.containers()
@@ -30,7 +31,7 @@ func (g *gen) genApp(namespace string, i int) *app {
 	hostNetwork := false
 	switch g.intn(6) {
 	case 0, 1: // Deployment → ReplicaSet → pods
-		rs := fmt.Sprintf("%s-%s", name, g.suffix(9))
+		rs := g.unique("replicaset", namespace, fmt.Sprintf("%s-%s", name, g.suffix(9)))
 		rsUID := g.uid()
 		if g.chance(0.9) { // else the ReplicaSet is gone
 			var rsOwners []metav1.OwnerReference
@@ -48,7 +49,7 @@ func (g *gen) genApp(namespace string, i int) *app {
 		owners = append(owners, ownerRef("apps/v1", "ReplicaSet", rs, rsUID, true))
 		podName = func(int) string { return fmt.Sprintf("%s-%s", rs, g.suffix(5)) }
 	case 2: // CronJob → Job → pod
-		job := fmt.Sprintf("%s-%d", name, 29000000+g.intn(1000000))
+		job := g.unique("job", namespace, fmt.Sprintf("%s-%d", name, 29000000+g.intn(1000000)))
 		jobUID := g.uid()
 		if g.chance(0.85) {
 			var jobOwners []metav1.OwnerReference
@@ -88,7 +89,7 @@ func (g *gen) genApp(namespace string, i int) *app {
 		if hostNetwork || g.chance(0.95) {
 			node = g.nodes[(j+g.intn(len(g.nodes)))%len(g.nodes)]
 		}
-		p := g.genPod(a, podName(j), node, owners, containers, inits, hostNetwork)
+		p := g.genPod(a, g.unique("pod", namespace, podName(j)), node, owners, containers, inits, hostNetwork)
 		a.pods = append(a.pods, p)
 		g.snap.Pods = append(g.snap.Pods, p)
 	}

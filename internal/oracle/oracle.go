@@ -63,7 +63,7 @@ const (
 	defaultQuiet        = time.Second
 	defaultReadyMinWait = 100 * time.Millisecond
 	defaultReadyQuiet   = 300 * time.Millisecond
-	defaultMaxWait      = time.Minute
+	defaultMaxWait      = 30 * time.Second
 )
 
 // Discover runs Prometheus's Kubernetes discovery for sd against apiServer
