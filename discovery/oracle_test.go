@@ -154,7 +154,7 @@ func randomVariants() map[string]string {
 		"node-scoped":      `{role: node, selectors: [{role: node, label: "kubernetes.io/os=linux,!node-role.kubernetes.io/control-plane", field: "spec.unschedulable=false"}]}`,
 		"ingress":          `role: ingress`,
 		"ingress-metadata": `{role: ingress, attach_metadata: {namespace: true}}`,
-		"ingress-scoped":   `{role: ingress, namespaces: {names: [default, shop]}, selectors: [{role: ingress, label: "app in (web, api, db)"}]}`,
+		"ingress-scoped":   `{role: ingress, namespaces: {names: [default, shop]}, selectors: [{role: ingress, label: "app in (web, api, db)", field: "metadata.namespace!=shop"}]}`,
 	}
 }
 
