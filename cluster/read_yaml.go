@@ -152,10 +152,7 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 // its items first, for the list's kind, then each item on its own. It
 // returns errSplit if a part does not convert on its own.
 func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, error) {
-	header := make([]byte, 0, l.keyStart+len(doc)-l.blockEnd)
-	header = append(header, doc[:l.keyStart]...)
-	header = append(header, doc[l.blockEnd:]...)
-	hj, err := yaml.YAMLToJSONStrict(header)
+	hj, err := yaml.YAMLToJSONStrict(l.header(doc))
 	if err != nil || len(hj) == 0 {
 		return nil, errSplit
 	}
@@ -204,7 +201,7 @@ func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, 
 			return nil, errSplit
 		}
 		line := first + it.line - 1
-		loc := &yamlText{text: chunk, first: line, json: j, root: 1, rootPos: position{line: line}}
+		loc := &yamlText{text: chunk, first: line, json: j, root: 1, rootPos: position{line: line + entryContentLine(chunk)}}
 		o := objectRef{data: j, start: 1, end: ve, pos: loc.rootPos, loc: loc, defaults: defaults, inList: true}
 		if err := f.readObject(b, o); err != nil {
 			return nil, err

@@ -15,6 +15,22 @@ type listLayout struct {
 	items              []textSpan
 }
 
+// header returns the document without its items, for the list's kind. It
+// keeps, as comments, the "items:" line and the comments before the first
+// entry: every byte of the document must still be seen by the YAML parser,
+// which rejects control characters even in comments.
+func (l listLayout) header(doc []byte) []byte {
+	firstEntry := l.blockEnd
+	if len(l.items) > 0 {
+		firstEntry = l.items[0].start
+	}
+	h := make([]byte, 0, l.keyStart+1+firstEntry-l.keyStart+len(doc)-l.blockEnd)
+	h = append(h, doc[:l.keyStart]...)
+	h = append(h, '#')
+	h = append(h, doc[l.keyStart:firstEntry]...)
+	return append(h, doc[l.blockEnd:]...)
+}
+
 // textSpan is a part of a document and the line, counted from 1 within the
 // document, that it starts on.
 type textSpan struct {
@@ -100,6 +116,30 @@ func findList(doc []byte) (listLayout, bool) {
 		l.blockEnd = len(doc)
 	}
 	return l, true
+}
+
+// entryContentLine returns on which line, counted from 0, the value of a
+// block sequence entry starts: the line of the first character after the
+// "-" that is not white space or in a comment. It is where a YAML parser
+// places the entry's node, so objects read item by item and objects of a
+// document read as a whole get the same positions.
+func entryContentLine(entry []byte) int {
+	line := 0
+	inComment := false
+	dash := bytes.IndexByte(entry, '-')
+	for _, c := range entry[dash+1:] {
+		switch {
+		case c == '\n':
+			line++
+			inComment = false
+		case inComment, c == ' ', c == '\t', c == '\r':
+		case c == '#':
+			inComment = true
+		default:
+			return line
+		}
+	}
+	return 0
 }
 
 // isEntry reports whether a line, without its indentation, starts a block

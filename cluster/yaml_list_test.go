@@ -27,7 +27,7 @@ func TestFindList(t *testing.T) {
 			doc:    string(listYAML),
 			ok:     true,
 			lines:  []int{3, 18, 68, 92, 121, 147, 181, 205, 231, 265}, // grep -n "^- "
-			header: "apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: \"\"\n",
+			header: "apiVersion: v1\n#items:\nkind: List\nmetadata:\n  resourceVersion: \"\"\n",
 			first:  strings.Join(strings.SplitAfter(string(listYAML), "\n")[2:17], ""),
 		},
 		{
@@ -35,7 +35,7 @@ func TestFindList(t *testing.T) {
 			doc:    "kind: List\nitems:\n  # one\n  - a: 1\n\n    b: 2\n  # two\n  - {a: 2}\nmetadata: {}\n",
 			ok:     true,
 			lines:  []int{4, 8},
-			header: "kind: List\nmetadata: {}\n",
+			header: "kind: List\n#items:\n  # one\nmetadata: {}\n",
 			first:  "  - a: 1\n\n    b: 2\n  # two\n",
 		},
 		{
@@ -43,14 +43,14 @@ func TestFindList(t *testing.T) {
 			doc:    "kind: List\nitems:\n- a: 1\n-\n- b",
 			ok:     true,
 			lines:  []int{3, 4, 5},
-			header: "kind: List\n",
+			header: "kind: List\n#items:\n",
 			first:  "- a: 1\n",
 		},
 		{
 			name:   "empty items",
 			doc:    "kind: List\nitems:\n# none\nmetadata: {}\n",
 			ok:     true,
-			header: "kind: List\nmetadata: {}\n",
+			header: "kind: List\n#items:\n# none\nmetadata: {}\n",
 		},
 		{name: "no items", doc: "kind: Pod\nmetadata: {name: a}\n"},
 		{name: "items on the key's line", doc: "kind: List\nitems: []\n"},
@@ -80,7 +80,7 @@ func TestFindList(t *testing.T) {
 			if diff := cmp.Diff(tt.lines, lines); diff != "" {
 				t.Errorf("item lines (-want +got):\n%s", diff)
 			}
-			if header := string(doc[:l.keyStart]) + string(doc[l.blockEnd:]); header != tt.header {
+			if header := string(l.header(doc)); header != tt.header {
 				t.Errorf("header = %q, want %q", header, tt.header)
 			}
 			if len(l.items) > 0 {
@@ -90,6 +90,31 @@ func TestFindList(t *testing.T) {
 				if last := l.items[len(l.items)-1]; last.end != l.blockEnd {
 					t.Errorf("last item ends at %d, the items at %d", last.end, l.blockEnd)
 				}
+			}
+		})
+	}
+}
+
+func TestEntryContentLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		entry string
+		want  int
+	}{
+		{name: "value on the dash line", entry: "- kind: Pod\n  metadata: {}\n", want: 0},
+		{name: "indented entry", entry: "  - kind: Pod\n", want: 0},
+		{name: "value on the next line", entry: "-\n  kind: Pod\n", want: 1},
+		{name: "indented, value on the next line", entry: "  -\n    kind: Pod\n", want: 1},
+		{name: "comment after the dash", entry: "- # the pod\n\n  kind: Pod\n", want: 2},
+		{name: "anchor on the dash line", entry: "- &pod\n  kind: Pod\n", want: 0},
+		{name: "nothing but the dash", entry: "-\n", want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := entryContentLine([]byte(tt.entry)); got != tt.want {
+				t.Errorf("entryContentLine(%q) = %d, want %d", tt.entry, got, tt.want)
 			}
 		})
 	}
