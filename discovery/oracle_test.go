@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v2"
 
@@ -36,7 +37,9 @@ type oracleRun struct {
 	refused []fakeapi.Request
 }
 
-func startOracle(sem chan struct{}, snap *discovery.Snapshot, sd *kubernetes.SDConfig) *oracleRun {
+// startOracle runs Prometheus's discovery of snap in the background. maxWait
+// bounds the run; zero means the oracle's default.
+func startOracle(sem chan struct{}, snap *discovery.Snapshot, sd *kubernetes.SDConfig, maxWait time.Duration) *oracleRun {
 	r := &oracleRun{done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -48,7 +51,7 @@ func startOracle(sem chan struct{}, snap *discovery.Snapshot, sd *kubernetes.SDC
 			r.err = fmt.Errorf("serving the snapshot: %w", err)
 			return
 		}
-		r.groups, r.err = oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced, Listed: srv.Listed})
+		r.groups, r.err = oracle.DiscoverWithOptions(context.Background(), srv.URL, sd, oracle.Options{Ready: srv.Synced, Listed: srv.Listed, MaxWait: maxWait})
 		for _, req := range srv.Requests() {
 			if req.Kind == fakeapi.Failed {
 				r.refused = append(r.refused, req)
@@ -72,6 +75,7 @@ func matchPrometheus(t *testing.T, run *oracleRun, snap *discovery.Snapshot, sd 
 			t.Fatalf("the API server refuses %s?labelSelector=%q&fieldSelector=%q (%s), so Prometheus finds nothing; Discover found %d groups",
 				r.Path, r.LabelSelector, r.FieldSelector, r.Message, len(ours))
 		}
+		t.Logf("the API server refuses a LIST, Prometheus finds nothing; Discover: %d groups, error %v", len(ours), err)
 		return
 	}
 	if run.err != nil {
@@ -120,7 +124,7 @@ func TestMatchesPrometheus(t *testing.T) {
 			}
 			// Start before t.Parallel, which waits for the parent to
 			// finish, so that all oracles run at once.
-			run := startOracle(sem, c.Snap, c.SD)
+			run := startOracle(sem, c.Snap, c.SD, 0)
 			t.Parallel()
 			matchPrometheus(t, run, c.Snap, c.SD, c.Opts)
 		})
@@ -175,7 +179,7 @@ func TestMatchesPrometheusRandom(t *testing.T) {
 				t.Fatalf("variant %s: %v", name, err)
 			}
 			t.Run(fmt.Sprintf("seed=%d/%s", seed, name), func(t *testing.T) {
-				run := startOracle(sem, snap, sd)
+				run := startOracle(sem, snap, sd, 0)
 				t.Parallel()
 				matchPrometheus(t, run, snap, sd, discovery.Options{})
 			})
@@ -190,4 +194,32 @@ func sortedNames(m map[string]string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// TestMatchesPrometheusRefusedSelectors checks field selectors the API server
+// does not support for a kind: it refuses the LIST, so Prometheus never syncs
+// and finds nothing, and Discover must not report targets either.
+func TestMatchesPrometheusRefusedSelectors(t *testing.T) {
+	sem := make(chan struct{}, oracleConcurrency)
+	snap := gencluster.Generate(1, gencluster.Size{Namespaces: 2, Nodes: 2, Apps: 2})
+	tests := map[string]string{
+		"node namespace":  `{role: node, selectors: [{role: node, field: "metadata.namespace=default"}]}`,
+		"pod priority":    `{role: pod, selectors: [{role: pod, field: "spec.priority=1"}]}`,
+		"endpoints field": `{role: endpoints, selectors: [{role: endpoints, field: "subsets=x"}]}`,
+	}
+	for _, name := range sortedNames(tests) {
+		sd := &kubernetes.SDConfig{}
+		if err := yaml.UnmarshalStrict([]byte(tests[name]), sd); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		t.Run(name, func(t *testing.T) {
+			run := startOracle(sem, snap, sd, 2*time.Second)
+			t.Parallel()
+			<-run.done
+			if run.err == nil || len(run.refused) == 0 {
+				t.Fatalf("Prometheus settled (error %v, %d groups) although the API server should refuse the selector", run.err, len(run.groups))
+			}
+			matchPrometheus(t, run, snap, sd, discovery.Options{})
+		})
+	}
 }
