@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,13 +13,30 @@ import (
 type fileReader struct {
 	*reader
 	name string
-
 	// What the file's warnings report, summed over its committed batches.
+	notes
+}
+
+// notes is what warnings report: skipped objects by kind, and the count
+// and first example of objects with unknown fields and of namespaced
+// objects without a namespace.
+type notes struct {
 	skips            map[skipKey]int
 	unknownFields    int
 	firstUnknown     string
 	noNamespace      int
 	firstNoNamespace string
+}
+
+// add adds the notes of o to n.
+func (n *notes) add(o notes) {
+	for k, c := range o.skips {
+		n.skips[k] += c
+	}
+	n.unknownFields += o.unknownFields
+	n.firstUnknown = cmp.Or(n.firstUnknown, o.firstUnknown)
+	n.noNamespace += o.noNamespace
+	n.firstNoNamespace = cmp.Or(n.firstNoNamespace, o.firstNoNamespace)
 }
 
 // skipKey groups skipped objects for one warning per kind and version.
@@ -30,12 +48,8 @@ type skipKey struct {
 // It is committed only once the whole document has been read, so a
 // document can be read again another way without leaving objects behind.
 type batch struct {
-	objects          []pending
-	skips            map[skipKey]int
-	unknownFields    int
-	firstUnknown     string
-	noNamespace      int
-	firstNoNamespace string
+	objects []pending
+	notes
 }
 
 // pending is a decoded object waiting for its batch to be committed.
@@ -46,7 +60,7 @@ type pending struct {
 	pos  position
 }
 
-func newBatch() *batch { return &batch{skips: map[skipKey]int{}} }
+func newBatch() *batch { return &batch{notes: notes{skips: map[skipKey]int{}}} }
 
 // position is a place in a file. Columns are only known for JSON.
 type position struct {

@@ -190,7 +190,7 @@ func (r *reader) readFile(name string) error {
 // read reads the snapshot file called name from src; size, if known, is
 // its length in bytes.
 func (r *reader) read(name string, src io.Reader, size int64) error {
-	fr := &fileReader{reader: r, name: name, skips: map[skipKey]int{}}
+	fr := &fileReader{reader: r, name: name, notes: notes{skips: map[skipKey]int{}}}
 	br := bufio.NewReaderSize(src, 64<<10)
 	var err error
 	if isJSON(name, br) {
@@ -237,18 +237,10 @@ func (f *fileReader) commit(b *batch) error {
 		f.seen[o.key] = here
 		o.kind.add(f.snap, o.obj)
 	}
-	for k, n := range b.skips {
-		f.skips[k] += n
+	for _, n := range b.skips {
 		f.skipped += n
 	}
-	f.unknownFields += b.unknownFields
-	if f.firstUnknown == "" {
-		f.firstUnknown = b.firstUnknown
-	}
-	f.noNamespace += b.noNamespace
-	if f.firstNoNamespace == "" {
-		f.firstNoNamespace = b.firstNoNamespace
-	}
+	f.notes.add(b.notes)
 	return nil
 }
 
