@@ -50,9 +50,11 @@ import (
 //
 // Read fails on the first malformed file, naming the file and the line: on
 // syntax errors, fields of the wrong type, objects or list items without a
-// kind or a name, a list without a kind (as when a kubectl list is cut
-// short), and an object given twice (same kind, namespace and name), even in
-// two files. An empty file holds no objects and is not an error.
+// kind or a name, a list without a kind, and an object given twice (same
+// kind, namespace and name), even in two files. An empty file holds no
+// objects and is not an error. A JSON file or a kubectl list cut short is an
+// error (kubectl writes a list's kind after its items); a manifest cut at
+// the end of a line may still read as valid, shorter objects.
 func Read(paths []string, warn func(string)) (*discovery.Snapshot, error) {
 	if warn == nil {
 		warn = func(string) {}
