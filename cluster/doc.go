@@ -1,7 +1,7 @@
-// Package cluster is where sdinspect's Kubernetes objects come from. It
-// fills the discovery.Snapshot that everything after it works on, and it is
-// the only package that talks to an API server or reads cluster objects from
-// disk.
+// Package cluster is where sdinspect's Kubernetes objects come from: it
+// fills the discovery.Snapshot that everything after it works on, from a
+// live API server or from files, so that live and offline runs differ only
+// here.
 //
 // Its role covers four things: building client configurations from every
 // credential source a user or a scrape config can name (kubeconfig,
