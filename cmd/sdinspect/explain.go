@@ -44,7 +44,7 @@ func (o *explainOptions) run(_ context.Context, s streams, target string) error 
 	if len(jobs) > 1 {
 		return usagef("explain needs --job: the config has %d jobs", len(jobs))
 	}
-	rep, err := evaluate(jobs, snap, &o.input, true)
+	rep, err := evaluate(jobs, snap, &o.input, true, s.note)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func TestExampleMatchesPrometheus(t *testing.T) {
 	defer srv.Close()
 	for _, job := range cfg.Jobs {
 		t.Run(job.Scrape.JobName, func(t *testing.T) {
-			rep, err := evaluate([]*promconfig.Job{job}, snap, &inputOptions{}, false)
+			rep, err := evaluate([]*promconfig.Job{job}, snap, &inputOptions{}, false, func(string) {})
 			if err != nil {
 				t.Fatal(err)
 			}

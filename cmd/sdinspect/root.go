@@ -31,6 +31,9 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// note tells the user, on stderr, about something that does not stop the run.
+func (s streams) note(msg string) { fmt.Fprintf(s.errOut, "sdinspect: note: %s\n", msg) }
+
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // streams are where a command writes: its result to out, everything else to errOut.

@@ -119,12 +119,16 @@ func parseRole(s string) (kubernetes.Role, error) {
 	return r, err
 }
 
-// evaluate discovers and relabels every job's targets over snap.
-func evaluate(jobs []*promconfig.Job, snap *discovery.Snapshot, o *inputOptions, trace bool) (*report.Report, error) {
+// evaluate discovers and relabels every job's targets over snap. warn
+// receives notes about what cannot be evaluated offline.
+func evaluate(jobs []*promconfig.Job, snap *discovery.Snapshot, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
 	rep := &report.Report{APIVersion: report.APIVersion, Jobs: []report.Job{}}
 	for _, job := range jobs {
 		var groups []*targetgroup.Group
 		for i, sd := range job.Kubernetes {
+			if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
+				warn(fmt.Sprintf("job %q: kubernetes_sd_configs[%d] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)", job.Scrape.JobName, i))
+			}
 			gs, err := discovery.Discover(snap, sd, discovery.Options{OwnNamespace: o.ownNamespace})
 			if err != nil {
 				return nil, fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, sd.Role, err)
@@ -147,7 +151,7 @@ func (o *inputOptions) load(s streams) ([]*promconfig.Job, *discovery.Snapshot, 
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, err := cluster.Read(o.from, func(msg string) { fmt.Fprintf(s.errOut, "sdinspect: note: %s\n", msg) })
+	snap, err := cluster.Read(o.from, s.note)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,7 +188,7 @@ func (o *targetsOptions) run(_ context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate(jobs, snap, &o.input, o.trace)
+	rep, err := evaluate(jobs, snap, &o.input, o.trace, s.note)
 	if err != nil {
 		return err
 	}
