@@ -120,6 +120,9 @@ func buildOnce(dir string, logf func(format string, args ...any)) error {
 		return fmt.Errorf("creating a build directory: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it 0700
+		return fmt.Errorf("creating a build directory: %w", err)
+	}
 
 	note := fmt.Sprintf("testcluster: building kube-apiserver %s and etcd %s into %s; this happens once per machine and takes 8-12 minutes on two cores (set $%s to use existing binaries)",
 		KubernetesVersion, EtcdVersion, dir, BinEnv)
@@ -199,7 +202,9 @@ func lockFile(path string, logf func(format string, args ...any)) (unlock func()
 		return nil, fmt.Errorf("opening lock file %q: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		logf("testcluster: waiting for another process building into the same directory (lock %s)", path)
+		note := fmt.Sprintf("testcluster: waiting for another process building into the same directory (lock %s)", path)
+		logf("%s", note)
+		fmt.Fprintln(os.Stderr, note)
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("locking %q: %w", path, err)
