@@ -56,11 +56,21 @@ func Write(w io.Writer, f Format, r *Report) error {
 
 func writeTable(w io.Writer, r *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, reason := range r.PartialReasons {
+		fmt.Fprintf(tw, "PARTIAL RESULT: %s\n", reason)
+	}
+	if r.Partial {
+		fmt.Fprintln(tw)
+	}
 	for i, j := range r.Jobs {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "job %q%s: %s\n", j.Job, at(j.File, j.Line), summaryLine(j.Summary))
+		incomplete := ""
+		if j.Partial {
+			incomplete = " (INCOMPLETE: objects it needs could not be listed)"
+		}
+		fmt.Fprintf(tw, "job %q%s: %s%s\n", j.Job, at(j.File, j.Line), summaryLine(j.Summary), incomplete)
 		for _, n := range j.NotRun {
 			fmt.Fprintf(tw, "  not run offline: %s\n", n)
 		}

@@ -13,7 +13,12 @@ const APIVersion = "sdinspect/v1"
 // Report is the result of `sdinspect targets`.
 type Report struct {
 	APIVersion string `json:"apiVersion" yaml:"apiVersion"`
-	Jobs       []Job  `json:"jobs" yaml:"jobs"`
+	// Partial is set when some objects could not be listed (a namespace or
+	// resource was refused); PartialReasons then says which, one line each,
+	// and the jobs concerned are marked Partial.
+	Partial        bool     `json:"partial,omitempty" yaml:"partial,omitempty"`
+	PartialReasons []string `json:"partialReasons,omitempty" yaml:"partialReasons,omitempty"`
+	Jobs           []Job    `json:"jobs" yaml:"jobs"`
 }
 
 // Job is the outcome for one scrape config.
@@ -24,7 +29,10 @@ type Job struct {
 	Line int    `json:"line,omitempty" yaml:"line,omitempty"`
 	// NotRun lists service discovery sections that sdinspect does not run
 	// offline, so their targets are missing from Targets.
-	NotRun  []string `json:"notRun,omitempty" yaml:"notRun,omitempty"`
+	NotRun []string `json:"notRun,omitempty" yaml:"notRun,omitempty"`
+	// Partial is set when objects this job needs could not be listed, so
+	// its targets are incomplete.
+	Partial bool     `json:"partial,omitempty" yaml:"partial,omitempty"`
 	Summary Summary  `json:"summary" yaml:"summary"`
 	Targets []Target `json:"targets" yaml:"targets"`
 }

@@ -52,13 +52,13 @@ func BenchmarkEvaluate(b *testing.B) {
 		b.Fatal(err)
 	}
 	snap := gencluster.Generate(1, gencluster.Size{Namespaces: 20, Nodes: 200, Apps: 270})
-	rep, err := evaluate(cfg.Jobs, snap, &inputOptions{}, false, func(string) {})
+	rep, err := evaluate(cfg.Jobs, &objects{all: snap}, &inputOptions{}, false, func(string) {})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := evaluate(cfg.Jobs, snap, &inputOptions{}, false, func(string) {}); err != nil {
+		if _, err := evaluate(cfg.Jobs, &objects{all: snap}, &inputOptions{}, false, func(string) {}); err != nil {
 			b.Fatal(err)
 		}
 	}

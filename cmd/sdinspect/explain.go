@@ -36,15 +36,15 @@ or a target group source as Prometheus names it (pod/shop/web-0).`,
 	return cmd
 }
 
-func (o *explainOptions) run(_ context.Context, s streams, target string) error {
-	jobs, snap, err := o.input.load(s)
+func (o *explainOptions) run(ctx context.Context, s streams, target string) error {
+	jobs, objs, err := o.input.load(ctx, s)
 	if err != nil {
 		return err
 	}
 	if len(jobs) > 1 {
 		return usagef("explain needs --job: the config has %d jobs", len(jobs))
 	}
-	rep, err := evaluate(jobs, snap, &o.input, true, s.note)
+	rep, err := evaluate(jobs, objs, &o.input, true, s.note)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,13 @@ func (o *explainOptions) run(_ context.Context, s streams, target string) error 
 	}
 	job.Targets = matched
 	if o.output.Format != report.Table {
-		return report.Write(s.out, o.output.Format, rep)
+		if err := report.Write(s.out, o.output.Format, rep); err != nil {
+			return err
+		}
+		return o.input.partialError(rep)
+	}
+	for _, reason := range rep.PartialReasons {
+		fmt.Fprintf(s.out, "PARTIAL RESULT: %s\n", reason)
 	}
 	for i, t := range matched {
 		if i > 0 {
@@ -70,7 +76,7 @@ func (o *explainOptions) run(_ context.Context, s streams, target string) error 
 			return err
 		}
 	}
-	return nil
+	return o.input.partialError(rep)
 }
 
 var errNoMatch = errors.New("no target matches")

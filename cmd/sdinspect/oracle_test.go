@@ -70,7 +70,7 @@ func matchesPrometheus(t *testing.T, dir string) {
 	srv := fakeapi.Start(snap)
 	defer srv.Close()
 	for _, job := range cfg.Jobs {
-		rep, err := evaluate([]*promconfig.Job{job}, snap, &inputOptions{}, false, func(string) {})
+		rep, err := evaluate([]*promconfig.Job{job}, &objects{all: snap}, &inputOptions{}, false, func(string) {})
 		if err != nil {
 			t.Fatal(err)
 		}

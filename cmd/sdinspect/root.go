@@ -75,7 +75,7 @@ and which rule dropped them, exactly as Prometheus ` + promVersion + ` would.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitHelp + "\n")
-	root.AddCommand(newTargetsCommand(s), newExplainCommand(s), newVersionCommand(s))
+	root.AddCommand(newTargetsCommand(s), newExplainCommand(s), newSnapshotCommand(s), newVersionCommand(s))
 	return root
 }
 

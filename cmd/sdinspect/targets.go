@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/spf13/cobra"
@@ -31,6 +32,11 @@ type inputOptions struct {
 	from         []string
 	ownNamespace string
 	legacyNames  bool
+
+	conn         *cluster.ConnFlags
+	timeout      time.Duration
+	chunkSize    int64
+	allowPartial bool
 }
 
 func (o *inputOptions) bind(fs *pflag.FlagSet) {
@@ -41,6 +47,10 @@ func (o *inputOptions) bind(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.from, "from", nil, "snapshot or manifest file or directory of Kubernetes objects (repeatable)")
 	fs.StringVar(&o.ownNamespace, "own-namespace", "", "namespace that namespaces.own_namespace stands for")
 	fs.BoolVar(&o.legacyNames, "legacy-names", false, "validate --rules with the legacy label name scheme instead of UTF-8")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up listing from the API server after this long")
+	fs.Int64Var(&o.chunkSize, "chunk-size", 500, "objects per page when listing from the API server")
+	fs.BoolVar(&o.allowPartial, "allow-partial", false, "exit 0 when some lists were refused (the output is still marked partial)")
+	o.conn = cluster.BindFlags(fs)
 }
 
 func (o *inputOptions) validate() error {
@@ -55,8 +65,12 @@ func (o *inputOptions) validate() error {
 		return usagef("--role only applies with --rules")
 	case o.rulesPath != "" && len(o.jobs) > 1:
 		return usagef("--rules takes at most one --job (the implied job's name)")
-	case len(o.from) == 0:
-		return usagef("--from is required: give snapshot or manifest files (reading a live API server is not available yet)")
+	case len(o.from) > 0 && o.conn.Given():
+		return usagef("--from and connection flags (--server, --kubeconfig, ...) cannot be used together: read files or a live API server")
+	case o.chunkSize <= 0:
+		return usagef("--chunk-size must be positive")
+	case o.timeout <= 0:
+		return usagef("--timeout must be positive")
 	}
 	return nil
 }
@@ -121,15 +135,19 @@ func parseRole(s string) (kubernetes.Role, error) {
 
 // evaluate discovers and relabels every job's targets over snap. warn
 // receives notes about what cannot be evaluated offline.
-func evaluate(jobs []*promconfig.Job, snap *discovery.Snapshot, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
+func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
 	rep := &report.Report{APIVersion: report.APIVersion, Jobs: []report.Job{}}
+	if reasons := objs.partialReasons(); len(reasons) > 0 {
+		rep.Partial, rep.PartialReasons = true, reasons
+	}
+	partialJobs := objs.partialJobs()
 	for _, job := range jobs {
 		var groups []*targetgroup.Group
 		for i, sd := range job.Kubernetes {
 			if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
 				warn(fmt.Sprintf("job %q: kubernetes_sd_configs[%d] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)", job.Scrape.JobName, i))
 			}
-			gs, err := discovery.Discover(snap, sd, discovery.Options{OwnNamespace: o.ownNamespace})
+			gs, err := discovery.Discover(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace})
 			if err != nil {
 				return nil, fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, sd.Role, err)
 			}
@@ -137,13 +155,16 @@ func evaluate(jobs []*promconfig.Job, snap *discovery.Snapshot, o *inputOptions,
 		}
 		groups = append(groups, job.Groups...)
 		results := relabel.Apply(job.Scrape, groups, relabel.Options{Trace: trace})
-		rep.Jobs = append(rep.Jobs, buildJob(job, results))
+		j := buildJob(job, results)
+		j.Partial = partialJobs[j.Job]
+		rep.Jobs = append(rep.Jobs, j)
 	}
 	return rep, nil
 }
 
-// load reads the jobs and the objects.
-func (o *inputOptions) load(s streams) ([]*promconfig.Job, *discovery.Snapshot, error) {
+// load reads the jobs, and the objects from files (--from) or from the
+// API servers the jobs use.
+func (o *inputOptions) load(ctx context.Context, s streams) ([]*promconfig.Job, *objects, error) {
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
@@ -151,11 +172,24 @@ func (o *inputOptions) load(s streams) ([]*promconfig.Job, *discovery.Snapshot, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if len(o.from) == 0 {
+		objs, err := o.listLive(ctx, s, jobs)
+		return jobs, objs, err
+	}
 	snap, err := cluster.Read(o.from, s.note)
 	if err != nil {
 		return nil, nil, err
 	}
-	return jobs, snap, nil
+	return jobs, &objects{all: snap}, nil
+}
+
+// partialError is what a run that printed a partial result ends with,
+// unless --allow-partial.
+func (o *inputOptions) partialError(rep *report.Report) error {
+	if !rep.Partial || o.allowPartial {
+		return nil
+	}
+	return fmt.Errorf("partial result: %s (--allow-partial accepts it)", strings.Join(rep.PartialReasons, "; "))
 }
 
 type targetsOptions struct {
@@ -168,10 +202,12 @@ type targetsOptions struct {
 func newTargetsCommand(s streams) *cobra.Command {
 	o := &targetsOptions{output: formatFlag{report.Table}, show: showAll}
 	cmd := &cobra.Command{
-		Use:   "targets --config prometheus.yml | --rules rules.yml --role ROLE  --from FILE...",
+		Use:   "targets --config prometheus.yml | --rules rules.yml --role ROLE  [--from FILE... | connection flags]",
 		Short: "List every discovered target of the jobs: kept, dropped (by which rule) or invalid",
 		Example: `  sdinspect targets --config prometheus.yml --from cluster.yaml
   sdinspect targets --config prometheus.yml --job kubernetes-pods --from cluster.yaml -o json
+  sdinspect targets --config prometheus.yml --server https://10.0.0.1:6443 \
+      --client-certificate me.crt --client-key me.key --certificate-authority ca.crt
   sdinspect targets --rules rules.yml --role pod --from manifests/ --show dropped`,
 		Args: positionalArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), s) },
@@ -183,12 +219,12 @@ func newTargetsCommand(s streams) *cobra.Command {
 	return cmd
 }
 
-func (o *targetsOptions) run(_ context.Context, s streams) error {
-	jobs, snap, err := o.input.load(s)
+func (o *targetsOptions) run(ctx context.Context, s streams) error {
+	jobs, objs, err := o.input.load(ctx, s)
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate(jobs, snap, &o.input, o.trace, s.note)
+	rep, err := evaluate(jobs, objs, &o.input, o.trace, s.note)
 	if err != nil {
 		return err
 	}
@@ -196,5 +232,8 @@ func (o *targetsOptions) run(_ context.Context, s streams) error {
 		j := &rep.Jobs[i]
 		j.Targets = slices.DeleteFunc(j.Targets, func(t report.Target) bool { return !o.show.keeps(t.State) })
 	}
-	return report.Write(s.out, o.output.Format, rep)
+	if err := report.Write(s.out, o.output.Format, rep); err != nil {
+		return err
+	}
+	return o.input.partialError(rep)
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/prometheus/discovery/kubernetes"
+
+	"github.com/sdinspect/sdinspect/cluster"
+	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/promconfig"
+)
+
+// objects are the Kubernetes objects each kubernetes_sd_config sees: one
+// snapshot for all of them when read from files, one per API server when
+// listed live.
+type objects struct {
+	all   *discovery.Snapshot
+	perSD map[*kubernetes.SDConfig]*discovery.Snapshot
+	// partial collects the lists the API server refused.
+	partial []*cluster.Partial
+}
+
+func (o *objects) of(sd *kubernetes.SDConfig) *discovery.Snapshot {
+	if s, ok := o.perSD[sd]; ok {
+		return s
+	}
+	if o.all != nil {
+		return o.all
+	}
+	return &discovery.Snapshot{}
+}
+
+// partialReasons and partialJobs describe what could not be listed.
+func (o *objects) partialReasons() []string {
+	var out []string
+	for _, p := range o.partial {
+		out = append(out, p.Reasons...)
+	}
+	return out
+}
+
+func (o *objects) partialJobs() map[string]bool {
+	out := map[string]bool{}
+	for _, p := range o.partial {
+		for _, j := range p.Jobs() {
+			out[j] = true
+		}
+	}
+	return out
+}
+
+// jobSDs lists every kubernetes_sd_config of jobs.
+func (o *inputOptions) jobSDs(jobs []*promconfig.Job) []cluster.JobSD {
+	var out []cluster.JobSD
+	for _, j := range jobs {
+		for _, sd := range j.Kubernetes {
+			out = append(out, cluster.JobSD{Job: j.Scrape.JobName, SD: sd, OwnNamespace: o.ownNamespace})
+		}
+	}
+	return out
+}
+
+// listLive lists, from each API server the jobs use, exactly what their
+// kubernetes_sd_configs need. Refused lists are collected, not fatal: the
+// caller prints the result marked partial and decides the exit code.
+func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconfig.Job) (*objects, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	conns, err := cluster.Connect(ctx, o.conn, o.jobSDs(jobs))
+	if err != nil {
+		return nil, err
+	}
+	objs := &objects{perSD: map[*kubernetes.SDConfig]*discovery.Snapshot{}}
+	for _, c := range conns {
+		for _, n := range c.Notes {
+			s.note(n)
+		}
+		start := time.Now()
+		snap, partial, err := cluster.List(ctx, c.Config, cluster.Requests(c.Jobs), cluster.ListOptions{
+			ChunkSize:    o.chunkSize,
+			AllowPartial: true,
+			Credentials:  c.Credentials,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing from %s: %w", c.Source, err)
+		}
+		s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
+		for _, j := range c.Jobs {
+			objs.perSD[j.SD] = snap
+		}
+		if partial != nil {
+			objs.partial = append(objs.partial, partial)
+		}
+	}
+	return objs, nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sdinspect/sdinspect/cluster"
+)
+
+type snapshotOptions struct {
+	input inputOptions
+	out   string
+}
+
+func newSnapshotCommand(s streams) *cobra.Command {
+	o := &snapshotOptions{}
+	cmd := &cobra.Command{
+		Use:   "snapshot --config prometheus.yml [--job NAME]... -o FILE [connection flags]",
+		Short: "Save exactly the Kubernetes objects the jobs' discovery reads, for --from",
+		Long: `snapshot lists, from the API server, exactly what the jobs' kubernetes_sd_configs need
+(the same requests Prometheus's informers make, with their namespaces and selectors) and
+writes it as a v1 List that --from reads back. What discovery never reads (managedFields,
+most of status) is left out, and objects are sorted, so the same cluster gives the same bytes.`,
+		Example: `  sdinspect snapshot --config prometheus.yml -o cluster.yaml
+  sdinspect targets --config prometheus.yml --from cluster.yaml`,
+		Args: positionalArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context(), s) },
+	}
+	o.input.bind(cmd.Flags())
+	cmd.Flags().StringVarP(&o.out, "output", "o", "", `file to write ("-" for stdout)`)
+	return cmd
+}
+
+func (o *snapshotOptions) run(ctx context.Context, s streams) error {
+	switch {
+	case o.out == "":
+		return usagef("-o FILE is required")
+	case len(o.input.from) > 0:
+		return usagef("snapshot reads a live API server; --from does not apply")
+	}
+	if err := o.input.validate(); err != nil {
+		return err
+	}
+	jobs, err := o.input.loadJobs()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.input.timeout)
+	defer cancel()
+	conns, err := cluster.Connect(ctx, o.input.conn, o.input.jobSDs(jobs))
+	if err != nil {
+		return err
+	}
+	switch len(conns) {
+	case 0:
+		return fmt.Errorf("no job uses kubernetes_sd_configs: there is nothing to snapshot")
+	case 1:
+	default:
+		var from []string
+		for _, c := range conns {
+			from = append(from, c.Source)
+		}
+		return fmt.Errorf("the jobs use %d API servers (%s); snapshot each with --job", len(conns), strings.Join(from, ", "))
+	}
+	c := conns[0]
+	for _, n := range c.Notes {
+		s.note(n)
+	}
+	start := time.Now()
+	snap, partial, err := cluster.List(ctx, c.Config, cluster.Requests(c.Jobs), cluster.ListOptions{
+		ChunkSize:    o.input.chunkSize,
+		AllowPartial: o.input.allowPartial,
+		Credentials:  c.Credentials,
+	})
+	if err != nil {
+		return fmt.Errorf("listing from %s: %w", c.Source, err)
+	}
+	if partial != nil {
+		for _, r := range partial.Reasons {
+			s.note("partial snapshot: " + r)
+		}
+	}
+	s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
+	if o.out == "-" {
+		return cluster.Write(s.out, snap)
+	}
+	if err := cluster.WriteFile(o.out, snap); err != nil {
+		return fmt.Errorf("writing snapshot %q: %w", o.out, err)
+	}
+	return nil
+}
