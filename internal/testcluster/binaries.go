@@ -38,11 +38,21 @@ const moduleDir = "test/k8s-bin"
 // to t: a test that needs the API server never runs without it.
 func Binaries(t testing.TB) string {
 	t.Helper()
-	dir, err := binaries(t.Logf)
+	dir, err := binaries(progress(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// progress reports what takes long both in t's log and on stderr at once:
+// go test shows a passing test's log only with -v, and only at its end.
+func progress(t testing.TB) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		t.Log("testcluster: " + msg)
+		fmt.Fprintln(os.Stderr, "testcluster: "+msg)
+	}
 }
 
 // binaries is Binaries without the testing.TB, for Shared.
@@ -124,10 +134,9 @@ func buildOnce(dir string, logf func(format string, args ...any)) error {
 		return fmt.Errorf("creating a build directory: %w", err)
 	}
 
-	note := fmt.Sprintf("testcluster: building kube-apiserver %s and etcd %s into %s; this happens once per machine and takes 8-12 minutes on two cores (set $%s to use existing binaries)",
+	note := fmt.Sprintf("building kube-apiserver %s and etcd %s into %s; this happens once per machine and takes 8-12 minutes on two cores (set $%s to use existing binaries)",
 		KubernetesVersion, EtcdVersion, dir, BinEnv)
 	logf("%s", note)
-	fmt.Fprintln(os.Stderr, note)
 	if err := build(mod, tmp); err != nil {
 		return err
 	}
@@ -202,9 +211,7 @@ func lockFile(path string, logf func(format string, args ...any)) (unlock func()
 		return nil, fmt.Errorf("opening lock file %q: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		note := fmt.Sprintf("testcluster: waiting for another process building into the same directory (lock %s)", path)
-		logf("%s", note)
-		fmt.Fprintln(os.Stderr, note)
+		logf("waiting for another process building into the same directory (lock %s)", path)
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("locking %q: %w", path, err)

@@ -32,8 +32,10 @@ const maxLoadErrors = 20
 // Load creates every object of snap on the server as the admin, namespaces
 // first (creating any namespace an object names that snap lacks), then
 // nodes, services, endpoints, endpoint slices, replica sets, jobs, pods and
-// ingresses. An object that already exists, such as namespace default or
-// service default/kubernetes, is updated to snap's version instead.
+// ingresses. An object that already exists, such as namespace default,
+// service default/kubernetes or an object of an earlier Load, is replaced by
+// snap's version instead, within what the server lets change (a job keeps
+// its selector and pod template).
 //
 // The server ignores status on create for pods, services and ingresses;
 // Load then sets the status of snap's object through the status
@@ -110,7 +112,7 @@ func (c *Cluster) load(ctx context.Context, snap *discovery.Snapshot) error {
 		func() error {
 			return loadEach(ctx, "job", snap.Jobs, func(in *batchv1.Job) error {
 				clearGeneratedSelector(in)
-				_, err := createOrUpdate(ctx, batch.Jobs(in.Namespace), in)
+				_, err := createOrUpdate(ctx, batch.Jobs(in.Namespace), in, keepGeneratedSelector)
 				return err
 			})
 		},
@@ -216,17 +218,25 @@ type resourceClient[T any] interface {
 }
 
 // createOrUpdate creates in, or replaces the object of the same name when
-// there is one.
-func createOrUpdate[T metav1.Object](ctx context.Context, rc resourceClient[T], in T) (T, error) {
-	stored, err := rc.Create(ctx, in, metav1.CreateOptions{})
-	if !apierrors.IsAlreadyExists(err) {
-		return stored, err
+// there is one, after adjust copied what must not change from it.
+func createOrUpdate[T metav1.Object](ctx context.Context, rc resourceClient[T], in T, adjust ...func(current, in T)) (T, error) {
+	stored, createErr := rc.Create(ctx, in, metav1.CreateOptions{})
+	if createErr == nil {
+		return stored, nil
 	}
+	// Not only AlreadyExists: creating service default/kubernetes with its
+	// own ClusterIP fails first on the IP being allocated.
 	current, err := rc.Get(ctx, in.GetName(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return stored, createErr
+	}
 	if err != nil {
 		return current, err
 	}
 	in.SetResourceVersion(current.GetResourceVersion())
+	for _, f := range adjust {
+		f(current, in)
+	}
 	return rc.Update(ctx, in, metav1.UpdateOptions{})
 }
 
@@ -290,6 +300,14 @@ func clearGeneratedSelector(job *batchv1.Job) {
 	job.Spec.Selector = nil
 	delete(job.Spec.Template.Labels, "controller-uid")
 	delete(job.Spec.Template.Labels, batchv1.ControllerUidLabel)
+}
+
+// keepGeneratedSelector gives a job being replaced its current selector and
+// pod template, which the server generated in part and which are immutable.
+func keepGeneratedSelector(current, in *batchv1.Job) {
+	in.Spec.Selector = current.Spec.Selector
+	in.Spec.ManualSelector = current.Spec.ManualSelector
+	in.Spec.Template = current.Spec.Template
 }
 
 func statusErr(err error) error {

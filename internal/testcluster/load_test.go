@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	clusterfiles "github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/discovery"
 )
 
@@ -62,11 +63,11 @@ var since = metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 
 func runningPod() *corev1.Pod {
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-0", Labels: map[string]string{"app": "web"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "store", Name: "web-0", Labels: map[string]string{"app": "web"},
 			// A snapshot of a real cluster carries these; Load drops them.
 			UID: "5b0c6d1e-0000-4000-8000-000000000001", ResourceVersion: "2756745", CreationTimestamp: since},
 		Spec: corev1.PodSpec{
-			NodeName:       "node-a",
+			NodeName:       "store-node",
 			InitContainers: []corev1.Container{container("init")},
 			Containers:     []corev1.Container{container("app")},
 		},
@@ -96,14 +97,14 @@ func TestLoad(t *testing.T) {
 	c := cluster.Get(t)
 	pod := runningPod()
 	node := &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: "node-a", Labels: map[string]string{"topology.kubernetes.io/zone": "z1"}},
+		ObjectMeta: metav1.ObjectMeta{Name: "store-node", Labels: map[string]string{"topology.kubernetes.io/zone": "z1"}},
 		Status: corev1.NodeStatus{
-			Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.1.0.1"}, {Type: corev1.NodeHostName, Address: "node-a"}},
+			Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "10.1.0.1"}, {Type: corev1.NodeHostName, Address: "store-node"}},
 			DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: 10250}},
 		},
 	}
 	svc := &corev1.Service{
-		ObjectMeta: meta("shop", "web"),
+		ObjectMeta: meta("store", "web"),
 		Spec: corev1.ServiceSpec{
 			Type: corev1.ServiceTypeLoadBalancer, ClusterIP: "10.96.12.34", Selector: map[string]string{"app": "web"},
 			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}},
@@ -111,16 +112,16 @@ func TestLoad(t *testing.T) {
 		Status: corev1.ServiceStatus{LoadBalancer: corev1.LoadBalancerStatus{Ingress: []corev1.LoadBalancerIngress{{IP: "192.0.2.10"}}}},
 	}
 	slice := &discoveryv1.EndpointSlice{
-		ObjectMeta:  metav1.ObjectMeta{Namespace: "shop", Name: "web-abc12", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
+		ObjectMeta:  metav1.ObjectMeta{Namespace: "store", Name: "web-abc12", Labels: map[string]string{discoveryv1.LabelServiceName: "web"}},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To[int32](8080)}},
 		Endpoints: []discoveryv1.Endpoint{{
 			Addresses: []string{"10.244.1.5"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
-			NodeName: ptr.To("node-a"), TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: "shop", Name: "web-0"},
+			NodeName: ptr.To("store-node"), TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: "store", Name: "web-0"},
 		}},
 	}
 	ingress := &networkingv1.Ingress{
-		ObjectMeta: meta("shop", "web"),
+		ObjectMeta: meta("store", "web"),
 		Spec:       networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "web.example.test"}}},
 		Status: networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{
 			Ingress: []networkingv1.IngressLoadBalancerIngress{{Hostname: "lb.example.test"}},
@@ -129,7 +130,7 @@ func TestLoad(t *testing.T) {
 	// A job exported from another cluster: its selector names that
 	// cluster's UID for it.
 	job := &batchv1.Job{
-		ObjectMeta: meta("batch", "nightly-123"),
+		ObjectMeta: meta("store", "nightly-123"),
 		Spec: batchv1.JobSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{batchv1.ControllerUidLabel: "0ld"}},
 			Template: corev1.PodTemplateSpec{
@@ -139,7 +140,7 @@ func TestLoad(t *testing.T) {
 		},
 	}
 	rs := &appsv1.ReplicaSet{
-		ObjectMeta: meta("shop", "web-5d8f"),
+		ObjectMeta: meta("store", "web-5d8f"),
 		Spec: appsv1.ReplicaSetSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{Containers: []corev1.Container{container("app")}}},
@@ -150,11 +151,11 @@ func TestLoad(t *testing.T) {
 	mismatch.Name = "mismatch"
 	mismatch.Status.PodIPs = []corev1.PodIP{{IP: "10.244.9.9"}}
 	snap := snapshotOf(
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop", Labels: map[string]string{"team": "a"}}},
-		// default exists on every server: Load updates it.
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default", Labels: map[string]string{"loaded": "yes"}}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "store", Labels: map[string]string{"team": "a"}}},
+		// kube-public exists on every server: Load updates it.
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-public", Labels: map[string]string{"loaded": "yes"}}},
 		node, svc, slice, ingress, job, rs, pod,
-		&corev1.Endpoints{ObjectMeta: meta("shop", "web"), Subsets: []corev1.EndpointSubset{{
+		&corev1.Endpoints{ObjectMeta: meta("store", "web"), Subsets: []corev1.EndpointSubset{{
 			Addresses: []corev1.EndpointAddress{{IP: "10.244.1.5"}}, Ports: []corev1.EndpointPort{{Name: "http", Port: 8080}},
 		}}},
 		mismatch,
@@ -164,11 +165,11 @@ func TestLoad(t *testing.T) {
 	c.Load(t, snap)
 	stored := c.Snapshot(t)
 
-	if got := find(t, stored.Namespaces, "shop").Labels; got["team"] != "a" {
-		t.Errorf("namespace shop labels = %v, want team=a", got)
+	if got := find(t, stored.Namespaces, "store").Labels; got["team"] != "a" {
+		t.Errorf("namespace store labels = %v, want team=a", got)
 	}
-	if got := find(t, stored.Namespaces, "default").Labels; got["loaded"] != "yes" {
-		t.Errorf("namespace default labels = %v, want loaded=yes", got)
+	if got := find(t, stored.Namespaces, "kube-public").Labels; got["loaded"] != "yes" {
+		t.Errorf("namespace kube-public labels = %v, want loaded=yes", got)
 	}
 	find(t, stored.Namespaces, "implied")
 	find(t, stored.Pods, "lonely")
@@ -185,7 +186,7 @@ func TestLoad(t *testing.T) {
 	if got := find(t, stored.Pods, "mismatch").Status.PodIPs; len(got) != 1 || got[0].IP != "10.244.1.5" {
 		t.Errorf("pod with disagreeing podIPs stored podIPs %v, want the server to replace them by podIP 10.244.1.5", got)
 	}
-	gotNode := find(t, stored.Nodes, "node-a")
+	gotNode := find(t, stored.Nodes, "store-node")
 	if diff := cmp.Diff(node.Status.Addresses, gotNode.Status.Addresses); diff != "" {
 		t.Errorf("node addresses (-want +got):\n%s", diff)
 	}
@@ -254,5 +255,59 @@ func TestLoadReportsEveryRejectedObject(t *testing.T) {
 	}
 	if got := find(t, c.Snapshot(t).Pods, "fine"); got.Status.PodIP != "10.244.1.5" {
 		t.Errorf("the valid pod next to rejected ones has podIP %q, want 10.244.1.5", got.Status.PodIP)
+	}
+}
+
+// names lists every object of snap as kind/namespace/name.
+func names(snap *discovery.Snapshot) []string {
+	var out []string
+	add := func(kind string) func(metav1.Object) {
+		return func(o metav1.Object) { out = append(out, kind+"/"+objectName(o)) }
+	}
+	forEach(snap.Namespaces, add("namespace"))
+	forEach(snap.Nodes, add("node"))
+	forEach(snap.Pods, add("pod"))
+	forEach(snap.Services, add("service"))
+	forEach(snap.Endpoints, add("endpoints"))
+	forEach(snap.EndpointSlices, add("endpointslice"))
+	forEach(snap.Ingresses, add("ingress"))
+	forEach(snap.ReplicaSets, add("replicaset"))
+	forEach(snap.Jobs, add("job"))
+	return out
+}
+
+// TestLoadExample loads the bundled example, a snapshot of a real cluster
+// with the server-set fields a `kubectl get -o yaml` carries, including
+// service default/kubernetes, which every API server makes itself.
+func TestLoadExample(t *testing.T) {
+	t.Parallel()
+	c := cluster.Get(t)
+	snap, err := clusterfiles.Read([]string{"../../testdata/examples/cluster.yaml"}, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Load(t, snap)
+	stored := c.Snapshot(t)
+	have := map[string]bool{}
+	for _, n := range names(stored) {
+		have[n] = true
+	}
+	want := names(snap)
+	if len(want) < 30 {
+		t.Fatalf("the example holds %d objects, want at least 30", len(want))
+	}
+	for _, n := range want {
+		if !have[n] {
+			t.Errorf("%s not stored", n)
+		}
+	}
+	var k8s *corev1.Service
+	for _, svc := range stored.Services {
+		if svc.Namespace == "default" && svc.Name == "kubernetes" {
+			k8s = svc
+		}
+	}
+	if k8s == nil || len(k8s.Spec.Ports) != 1 || k8s.Spec.Ports[0].TargetPort.IntValue() != 6443 {
+		t.Errorf("service default/kubernetes = %v, want the example's, with targetPort 6443", k8s)
 	}
 }

@@ -84,7 +84,7 @@ func (s *Shared) Get(t testing.TB) *Cluster {
 }
 
 func (s *Shared) start(t testing.TB) (*Cluster, error) {
-	bin, err := binaries(t.Logf)
+	bin, err := binaries(progress(t))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package testcluster
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"net"
 	"net/http"
@@ -55,7 +56,10 @@ func TestClientCertIdentity(t *testing.T) {
 func TestForbiddenUntilGranted(t *testing.T) {
 	t.Parallel()
 	c := cluster.Get(t)
-	client := userClient(t, c, "sdinspect-ci", "system:sdinspect")
+	// The grant goes to a group of this run's own: the cluster outlives
+	// the test when it runs again (go test -count 2).
+	group := "grantees-" + strings.ToLower(rand.Text()[:8])
+	client := userClient(t, c, "sdinspect-ci", "system:sdinspect", group)
 
 	_, err := client.CoreV1().Pods("default").List(t.Context(), metav1.ListOptions{})
 	if !apierrors.IsForbidden(err) {
@@ -66,7 +70,7 @@ func TestForbiddenUntilGranted(t *testing.T) {
 		t.Errorf("listing pods before any grant: err = %q, want it to contain %q", err, want)
 	}
 
-	c.Grant(t, "system:sdinspect", rbacv1.PolicyRule{
+	c.Grant(t, group, rbacv1.PolicyRule{
 		APIGroups: []string{""}, Resources: []string{"pods", "nodes"}, Verbs: []string{"get", "list", "watch"},
 	})
 	// Grant returns once the authorizer allows it: no retry here.
