@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -78,13 +79,18 @@ func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconf
 			s.note(n)
 		}
 		start := time.Now()
-		snap, partial, err := cluster.List(ctx, c.Config, cluster.Requests(c.Jobs), cluster.ListOptions{
+		reqs := cluster.Requests(c.Jobs)
+		snap, partial, err := cluster.List(ctx, c.Config, reqs, cluster.ListOptions{
 			ChunkSize:    o.chunkSize,
 			AllowPartial: true,
 			Credentials:  c.Credentials,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("listing from %s: %w", c.Source, err)
+		}
+		if partial != nil && len(partial.Refused) >= len(reqs) {
+			// Nothing could be listed: that is no partial result but a failure.
+			return nil, allRefused(partial)
 		}
 		s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
 		for _, j := range c.Jobs {
@@ -95,4 +101,12 @@ func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconf
 		}
 	}
 	return objs, nil
+}
+
+// allRefused is the error for a connection that may list nothing at all.
+func allRefused(p *cluster.Partial) error {
+	if len(p.Reasons) == 1 {
+		return errors.New(p.Reasons[0])
+	}
+	return fmt.Errorf("%s (and %d more lists refused)", p.Reasons[0], len(p.Reasons)-1)
 }

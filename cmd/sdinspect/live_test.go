@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	promcommon "github.com/prometheus/common/config"
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+
+	"github.com/sdinspect/sdinspect/cluster"
+	"github.com/sdinspect/sdinspect/internal/oracle"
+	"github.com/sdinspect/sdinspect/internal/testcluster"
+	"github.com/sdinspect/sdinspect/promconfig"
+	"github.com/sdinspect/sdinspect/report"
+)
+
+// readRules is what Kubernetes service discovery needs, for every role and
+// attach_metadata option.
+var readRules = []rbacv1.PolicyRule{
+	{APIGroups: []string{""}, Resources: []string{"pods", "services", "endpoints", "nodes", "namespaces"}, Verbs: []string{"get", "list", "watch"}},
+	{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}},
+	{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses"}, Verbs: []string{"get", "list", "watch"}},
+	{APIGroups: []string{"apps"}, Resources: []string{"replicasets"}, Verbs: []string{"get", "list", "watch"}},
+	{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}},
+}
+
+// runCLI runs sdinspect in process.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestLive runs the bundled example against a real kube-apiserver holding
+// the example's objects, authenticating with a client certificate as a user
+// does: refused before RBAC allows it, then equal to Prometheus's own
+// discovery on the same server, equal to a snapshot of itself, the same
+// with one object per page, and marked partial when only one namespace is
+// allowed.
+func TestLive(t *testing.T) {
+	c := testcluster.Start(t)
+	objs, err := cluster.Read([]string{"../../testdata/examples/cluster.yaml"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Load(t, objs)
+	const configPath = "../../testdata/examples/prometheus.yml"
+	cert, key := c.ClientCert(t, "sdinspect-ci", "system:sdinspect")
+	conn := []string{"--server", c.URL, "--client-certificate", cert, "--client-key", key, "--certificate-authority", c.CAFile}
+	targets := func(extra ...string) []string {
+		return append(append([]string{"targets", "--config", configPath, "-o", "json"}, conn...), extra...)
+	}
+
+	t.Run("forbidden before RBAC", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, targets()...)
+		t.Logf("refused run: exit %d, stderr:\n%s", code, stderr)
+		if code != exitFailed {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, stderr)
+		}
+		for _, want := range []string{`User "sdinspect-ci"`, "system:sdinspect", "cannot list", `needed by job "`} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, stderr)
+			}
+		}
+		// Every list is refused: a failure, not a partial result.
+		if stdout != "" {
+			t.Errorf("a refused run printed a result:\n%s", stdout)
+		}
+		if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 {
+			t.Errorf("want a one-line error, got %d lines:\n%s", n+1, stderr)
+		}
+	})
+
+	c.Grant(t, "system:sdinspect", readRules...)
+	var live report.Report
+	t.Run("equals Prometheus on the same server", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, targets()...)
+		if code != exitOK {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+		}
+		if err := json.Unmarshal([]byte(stdout), &live); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := promconfig.Load(configPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tls := promcommon.TLSConfig{CAFile: c.CAFile, CertFile: cert, KeyFile: key}
+		for i, job := range cfg.Jobs {
+			groups := append([]*targetgroup.Group(nil), job.Groups...)
+			for _, sd := range job.Kubernetes {
+				gs, err := oracle.DiscoverWithOptions(t.Context(), c.URL, sd, oracle.Options{HTTPClientConfig: &promcommon.HTTPClientConfig{TLSConfig: tls}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				groups = append(groups, gs...)
+			}
+			theirs := fromOracle(oracle.Populate(job.Scrape, groups))
+			if len(theirs) == 0 {
+				t.Fatalf("job %q: Prometheus found no targets", job.Scrape.JobName)
+			}
+			ours := fromReport(jobNamed(t, &live, cfg.Jobs[i].Scrape.JobName).Targets)
+			if diff := cmp.Diff(theirs, ours); diff != "" {
+				t.Errorf("job %q (-prometheus +sdinspect):\n%s", job.Scrape.JobName, diff)
+			}
+		}
+	})
+
+	t.Run("snapshot round trip", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "cluster.yaml")
+		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
+			t.Fatalf("snapshot: exit %d; stderr:\n%s", code, stderr)
+		}
+		code, stdout, stderr := runCLI(t, "targets", "--config", configPath, "-o", "json", "--from", file)
+		if code != exitOK {
+			t.Fatalf("targets --from: exit %d; stderr:\n%s", code, stderr)
+		}
+		var offline report.Report
+		if err := json.Unmarshal([]byte(stdout), &offline); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(live, offline); diff != "" {
+			t.Errorf("live and --from snapshot differ (-live +snapshot):\n%s", diff)
+		}
+		again := filepath.Join(t.TempDir(), "again.yaml")
+		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", again}, conn...)...); code != exitOK {
+			t.Fatalf("second snapshot: exit %d; stderr:\n%s", code, stderr)
+		}
+		a, _ := os.ReadFile(file)
+		b, _ := os.ReadFile(again)
+		if !bytes.Equal(a, b) {
+			t.Error("two snapshots of the same cluster differ")
+		}
+	})
+
+	t.Run("one object per page", func(t *testing.T) {
+		code, stdout, stderr := runCLI(t, targets("--chunk-size", "1")...)
+		if code != exitOK {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+		}
+		var paged report.Report
+		if err := json.Unmarshal([]byte(stdout), &paged); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(live, paged); diff != "" {
+			t.Errorf("one page and pages of one differ (-one page +paged):\n%s", diff)
+		}
+	})
+
+	t.Run("one namespace allowed is partial", func(t *testing.T) {
+		cert, key := c.ClientCert(t, "shop-only", "shop-readers")
+		c.GrantInNamespace(t, "shop", "shop-readers", readRules...)
+		// A job that names its namespaces lists each on its own; only
+		// "monitoring" is refused.
+		config := filepath.Join(t.TempDir(), "prometheus.yml")
+		err := os.WriteFile(config, []byte(`scrape_configs:
+- job_name: two-namespaces
+  kubernetes_sd_configs:
+  - role: pod
+    namespaces: {names: [shop, monitoring]}
+`), 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"targets", "--config", config, "-o", "json",
+			"--server", c.URL, "--client-certificate", cert, "--client-key", key, "--certificate-authority", c.CAFile}
+		code, stdout, stderr := runCLI(t, args...)
+		t.Logf("partial run: exit %d, stderr:\n%s", code, stderr)
+		if code != exitFailed {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, stderr)
+		}
+		if !strings.Contains(stderr, "partial result") || !strings.Contains(stderr, `User "shop-only"`) {
+			t.Errorf("stderr does not explain the partial result:\n%s", stderr)
+		}
+		var rep report.Report
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("partial output is not the JSON contract: %v\n%s", err, stdout)
+		}
+		if !rep.Partial || len(rep.PartialReasons) == 0 || !rep.Jobs[0].Partial {
+			t.Errorf("output not marked partial: partial=%v reasons=%v job partial=%v", rep.Partial, rep.PartialReasons, rep.Jobs[0].Partial)
+		}
+		if len(rep.Jobs) == 1 && rep.Jobs[0].Summary.Discovered == 0 {
+			t.Error("the allowed namespace's targets are missing from the partial result")
+		}
+		code, _, stderr = runCLI(t, append(args, "--allow-partial")...)
+		if code != exitOK {
+			t.Errorf("--allow-partial: exit %d; stderr:\n%s", code, stderr)
+		}
+	})
+}
+
+func jobNamed(t *testing.T, r *report.Report, name string) report.Job {
+	t.Helper()
+	for _, j := range r.Jobs {
+		if j.Job == name {
+			return j
+		}
+	}
+	t.Fatalf("no job %q in the output", name)
+	return report.Job{}
+}
