@@ -134,9 +134,8 @@ func buildOnce(dir string, logf func(format string, args ...any)) error {
 		return fmt.Errorf("creating a build directory: %w", err)
 	}
 
-	note := fmt.Sprintf("building kube-apiserver %s and etcd %s into %s; this happens once per machine and takes 8-12 minutes on two cores (set $%s to use existing binaries)",
+	logf("building kube-apiserver %s and etcd %s into %s; this happens once per machine and takes 8-12 minutes on two cores (set $%s to use existing binaries)",
 		KubernetesVersion, EtcdVersion, dir, BinEnv)
-	logf("%s", note)
 	if err := build(mod, tmp); err != nil {
 		return err
 	}

@@ -58,18 +58,19 @@ type Cluster struct {
 	apiserver *process
 }
 
-// Start starts a new cluster whose state lives in a temporary directory, and
-// registers its stop with t.Cleanup. Starting costs about three to four
-// seconds (plus, once per machine, building the binaries: see Binaries);
-// test packages that need a cluster in many tests share one with Shared.
-// Any failure is fatal to t, with the tail of the servers' logs.
+// Start starts a new cluster and registers its stop, kube-apiserver first,
+// with t.Cleanup. Its state (PKI, etcd data, the servers' logs) lives in a
+// temporary directory of t. Starting costs about three to four seconds
+// (plus, once per machine, building the binaries: see Binaries); test
+// packages that need a cluster in many tests share one with Shared. Any
+// failure is fatal to t, with the tail of the failing server's log.
 func Start(t testing.TB) *Cluster {
 	t.Helper()
 	bin := Binaries(t)
 	began := time.Now()
 	c, err := start(t.Context(), bin, t.TempDir())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("starting etcd and kube-apiserver: %v", err)
 	}
 	t.Logf("testcluster: kube-apiserver %s ready at %s in %v", KubernetesVersion, c.URL, time.Since(began).Round(time.Millisecond))
 	t.Cleanup(func() {

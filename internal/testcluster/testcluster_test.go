@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +227,22 @@ func TestPodStatusKeepsQOS(t *testing.T) {
 	}
 	if got.Status.Phase != corev1.PodRunning || got.Status.QOSClass != corev1.PodQOSBestEffort {
 		t.Errorf("status phase %q qosClass %q, want Running and BestEffort", got.Status.Phase, got.Status.QOSClass)
+	}
+}
+
+// TestOnlyTestsImport keeps this package out of everything but tests: it
+// starts servers and builds binaries.
+func TestOnlyTestsImport(t *testing.T) {
+	t.Parallel()
+	const self = "github.com/sdinspect/sdinspect/internal/testcluster"
+	out, err := exec.Command("go", "list", "-e", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", "github.com/sdinspect/sdinspect/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for line := range strings.Lines(string(out)) {
+		pkg, imports, _ := strings.Cut(strings.TrimSpace(line), " ")
+		if slices.Contains(strings.Fields(imports), self) {
+			t.Errorf("%s imports %s outside its tests", pkg, self)
+		}
 	}
 }
