@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,6 +116,44 @@ func TestLive(t *testing.T) {
 		}
 	})
 
+	t.Run("the job's own api_server and tls_config", func(t *testing.T) {
+		dir := t.TempDir()
+		kubeconfig := filepath.Join(dir, "kubeconfig")
+		writeFile(t, kubeconfig, fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: %q, certificate-authority: %q}}]
+users: [{name: u, user: {client-certificate: %q, client-key: %q}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`, c.URL, c.CAFile, cert, key))
+		config := filepath.Join(dir, "prometheus.yml")
+		writeFile(t, config, fmt.Sprintf(`scrape_configs:
+- job_name: kubernetes-nodes
+  kubernetes_sd_configs:
+  - role: node
+    api_server: %q
+    tls_config: {ca_file: %q, cert_file: %q, key_file: %q}
+- job_name: nodes-by-kubeconfig
+  kubernetes_sd_configs:
+  - role: node
+    kubeconfig_file: %q
+`, c.URL, c.CAFile, cert, key, kubeconfig))
+		code, stdout, stderr := runCLI(t, "targets", "--config", config, "-o", "json")
+		if code != exitOK {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+		}
+		var rep report.Report
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		nodes := jobNamed(t, &live, "kubernetes-nodes").Summary.Discovered
+		for _, j := range rep.Jobs {
+			if j.Summary.Discovered != nodes || nodes == 0 {
+				t.Errorf("job %q discovered %d targets, want the %d nodes", j.Job, j.Summary.Discovered, nodes)
+			}
+		}
+	})
+
 	t.Run("snapshot round trip", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "cluster.yaml")
 		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
@@ -196,6 +235,13 @@ func TestLive(t *testing.T) {
 			t.Errorf("--allow-partial: exit %d; stderr:\n%s", code, stderr)
 		}
 	})
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func jobNamed(t *testing.T, r *report.Report, name string) report.Job {
