@@ -154,6 +154,21 @@ current-context: x
 		}
 	})
 
+	t.Run("TLS", func(t *testing.T) {
+		noCA := []string{"targets", "--config", configPath, "--job", "kubernetes-nodes", "-o", "json",
+			"--server", c.URL, "--client-certificate", cert, "--client-key", key}
+		code, _, stderr := runCLI(t, append(noCA, "--insecure-skip-tls-verify")...)
+		if code != exitOK || !strings.Contains(stderr, "insecure") {
+			t.Errorf("--insecure-skip-tls-verify: exit %d, want 0 and a warning; stderr:\n%s", code, stderr)
+		}
+		// The client certificate is no CA of the server's certificate.
+		code, stdout, stderr := runCLI(t, append(noCA, "--certificate-authority", cert)...)
+		if code != exitFailed || stdout != "" || !strings.Contains(stderr, cert) {
+			t.Errorf("wrong CA: exit %d, want 1, no output and an error naming the CA file; stderr:\n%s", code, stderr)
+		}
+		t.Logf("wrong CA: %s", stderr)
+	})
+
 	t.Run("snapshot round trip", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "cluster.yaml")
 		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
