@@ -245,6 +245,9 @@ func finish(c *Conn, insecureBy string) (*Conn, error) {
 	cfg.AcceptContentTypes = acceptContentTypes
 	cfg.QPS, cfg.Burst = clientQPS, clientBurst
 	cfg.UserAgent = userAgent
+	// The API server warns that v1 Endpoints are deprecated on every list
+	// of the endpoints role; client-go would log each to stderr.
+	cfg.WarningHandler = rest.NoWarnings{}
 	if err := c.Credentials.check(); err != nil {
 		return nil, fmt.Errorf("configuring the API client from %s: %w", c.Source, err)
 	}
