@@ -4,9 +4,9 @@
 // here.
 //
 // Its role covers four things: building client configurations from every
-// credential source a user or a scrape config can name (kubeconfig,
-// in-cluster service account, client certificates, tokens), listing what a
-// job needs from a live API server, reading and writing snapshot files, and
-// diagnosing authentication and authorization problems. Reading snapshot
-// files (Read) is implemented so far.
+// credential source a user or a scrape config can name (Connect, BindFlags:
+// kubeconfig, in-cluster service account, client certificates, tokens),
+// listing what jobs need from a live API server (Requests, List), reading
+// and writing snapshot files (Read, Write, WriteFile), and diagnosing
+// authentication and authorization problems (Diagnose, Partial).
 package cluster
