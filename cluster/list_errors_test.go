@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -278,5 +282,46 @@ func TestListRefusesUnknownResources(t *testing.T) {
 	_, _, err := listWith(context.Background(), fake.NewClientset(), []Request{{Resource: "secrets"}}, ListOptions{}, nil)
 	if want := `listing "secrets": not a resource Kubernetes discovery reads`; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
+	}
+}
+
+// TestListUnreachable lists from servers that refuse the connection or do
+// not answer in time.
+func TestListUnreachable(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	// Cleanups run after the parallel subtests, deferred calls before.
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+
+	tests := []struct {
+		name, server string
+		want         string
+	}{
+		{"connection refused", closed, fmt.Sprintf("listing nodes: the API server at %s refused the connection: is it running, and are host and port right?", closed)},
+		{"no answer", slow.URL, fmt.Sprintf("listing nodes: the API server at %s did not answer in time", slow.URL)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			_, _, err := List(ctx, restConfig(tt.server), []Request{{Resource: "nodes"}}, ListOptions{})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error = %v\nwant          %s", err, tt.want)
+			}
+		})
 	}
 }
