@@ -168,7 +168,11 @@ func flagsConn(flags *ConnFlags) (*Conn, error) {
 		}
 		return nil, fmt.Errorf("configuring the API client from %s: %w", source, Diagnose(err, given))
 	}
-	return finish(&Conn{Config: cfg, Source: source, Credentials: credentialsOf(cfg)}, "--insecure-skip-tls-verify")
+	insecureBy := "insecure-skip-tls-verify in the kubeconfig"
+	if flags.Overrides.ClusterInfo.InsecureSkipTLSVerify {
+		insecureBy = "--insecure-skip-tls-verify"
+	}
+	return finish(&Conn{Config: cfg, Source: source, Credentials: credentialsOf(cfg)}, insecureBy)
 }
 
 // sdConn builds the connection of one kubernetes_sd_config.
