@@ -166,8 +166,9 @@ func (a *allocator) nodePort(port int32) int32 {
 
 // service makes a service's IP families agree with its cluster IP, gives
 // every service but headless and ExternalName ones a port, names and
-// dedupes the ports of a service with several, and moves cluster IPs and
-// node ports another service has.
+// dedupes the ports of a service with several, moves cluster IPs and
+// node ports another service has, and sets node ports the server would
+// choose.
 func (f fixes) service(s *corev1.Service, ips *allocator) {
 	spec := &s.Spec
 	if spec.Type == corev1.ServiceTypeExternalName {
@@ -205,11 +206,17 @@ func (f fixes) service(s *corev1.Service, ips *allocator) {
 			continue
 		}
 		seen[key] = true
-		if p.NodePort != 0 {
+		switch {
+		case p.NodePort != 0:
 			if moved := ips.nodePort(p.NodePort); moved != p.NodePort {
 				p.NodePort = moved
 				f["service node port moved"]++
 			}
+		case spec.Type == corev1.ServiceTypeNodePort || spec.Type == corev1.ServiceTypeLoadBalancer:
+			// The server would pick one at random, which another
+			// service may name while objects load concurrently.
+			p.NodePort = ips.nodePort(30000)
+			f["service node port set"]++
 		}
 		ports = append(ports, p)
 	}

@@ -187,7 +187,8 @@ func (e *env) check(t *testing.T, run *prometheusRun, snap *discovery.Snapshot, 
 	t.Logf("role %s: %d listed; Prometheus: %d groups, %d targets; Discover: %d groups, %d targets",
 		sd.Role, run.listed, len(run.groups), targets, len(ours), countTargets(ours))
 	if d := oracle.Diff(ours, run.groups, 40); d != "" {
-		t.Errorf("role %s: %s", sd.Role, d)
+		// The test's name says the fixture, or the seed and variant.
+		t.Errorf("%s: role %s: %s", t.Name(), sd.Role, d)
 	}
 	return targets
 }
