@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 
 	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/internal/fixture"
 )
 
 // sdConfig parses one kubernetes_sd_configs entry as Prometheus does,
@@ -28,8 +29,8 @@ func sdConfig(t *testing.T, src string) *kubernetes.SDConfig {
 // snapshot decodes multi-document manifests into a Snapshot.
 func snapshot(t *testing.T, objects ...string) *discovery.Snapshot {
 	t.Helper()
-	snap := &discovery.Snapshot{}
-	if err := decodeObjects([]byte(strings.Join(objects, "\n---\n")), snap); err != nil {
+	snap, err := fixture.Decode([]byte(strings.Join(objects, "\n---\n")))
+	if err != nil {
 		t.Fatalf("decoding objects: %v", err)
 	}
 	return snap

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/internal/fixture"
 )
 
 // minFixtures is how many fixtures must run for TestFixtures to pass when
@@ -12,11 +12,11 @@ import (
 const minFixtures = 35
 
 // skipReason says why a fixture cannot be compared on a real server, or "".
-func skipReason(f *fixture) string {
+func skipReason(f *fixture.Case) string {
 	switch {
-	case strings.Contains(f.name, "nondeterministic"):
+	case strings.Contains(f.Name, "nondeterministic"):
 		return "Prometheus's own output is not deterministic for this fixture"
-	case f.sd.NamespaceDiscovery.IncludeOwnNamespace:
+	case f.SD.NamespaceDiscovery.IncludeOwnNamespace:
 		return "namespaces.own_namespace: Prometheus reads it from the service account file, only inside a pod"
 	}
 	return ""
@@ -34,20 +34,20 @@ func TestFixtures(t *testing.T) {
 	var selected, ran int
 	var skipped, refused []string
 	for _, f := range fixtures {
-		t.Run(f.name, func(t *testing.T) {
+		t.Run(f.Name, func(t *testing.T) {
 			selected++
 			if why := skipReason(f); why != "" {
-				skipped = append(skipped, f.name+": "+why)
+				skipped = append(skipped, f.Name+": "+why)
 				t.Skip(why)
 			}
 			e.reset(t)
-			if msgs := e.load(t, f.snap); len(msgs) > 0 {
+			if msgs := e.load(t, f.Snap); len(msgs) > 0 {
 				why := "the API server refuses to store the fixture as written: " + strings.Join(msgs, "; ")
-				refused = append(refused, f.name+": "+why)
+				refused = append(refused, f.Name+": "+why)
 				t.Skip(why)
 			}
 			ran++
-			e.match(t, e.c.Snapshot(t), f.sd, discovery.Options{OwnNamespace: f.ownNamespace})
+			e.match(t, e.c.Snapshot(t), f.SD, f.Opts)
 		})
 	}
 	e.reset(t)
