@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 
 	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/internal/fixture"
 	"github.com/sdinspect/sdinspect/internal/gencluster"
 )
 
@@ -34,29 +35,7 @@ type variant struct {
 // and .cronjob are left out for the endpoints roles: Prometheus does not
 // wait for those informers there, so its own output is racy.
 func randomVariants() ([]variant, error) {
-	configs := map[string]string{
-		"pod":          `role: pod`,
-		"pod-metadata": `{role: pod, attach_metadata: {node: true, namespace: true, deployment: true, job: true, cronjob: true}}`,
-		"pod-scoped": `{role: pod, namespaces: {names: [default, kube-system, nowhere]}, attach_metadata: {node: true},
-			selectors: [{role: pod, label: "app in (web, api, dns, worker, db)", field: "status.phase!=Failed"},
-			{role: node, field: "spec.unschedulable=false"}]}`,
-		"service":            `role: service`,
-		"service-metadata":   `{role: service, attach_metadata: {namespace: true, node: true}}`,
-		"service-scoped":     `{role: service, namespaces: {names: [shop, kube-system]}, selectors: [{role: service, label: "!tier", field: "spec.type!=ExternalName"}]}`,
-		"endpoints":          `role: endpoints`,
-		"endpoints-metadata": `{role: endpoints, attach_metadata: {node: true, namespace: true, job: true}}`,
-		"endpoints-scoped": `{role: endpoints, namespaces: {names: [default, shop]}, attach_metadata: {node: true},
-			selectors: [{role: endpoints, field: "metadata.name!=orphan"}, {role: service, label: app}, {role: pod, label: "app notin (db)"}]}`,
-		"endpointslice":          `role: endpointslice`,
-		"endpointslice-metadata": `{role: endpointslice, attach_metadata: {node: true, namespace: true, job: true}}`,
-		"endpointslice-scoped": `{role: endpointslice, namespaces: {names: [shop, kube-system]}, attach_metadata: {namespace: true},
-			selectors: [{role: endpointslice, label: kubernetes.io/service-name}, {role: service, field: "spec.type=ClusterIP"}, {role: pod, field: "status.phase=Running"}]}`,
-		"node":             `role: node`,
-		"node-scoped":      `{role: node, selectors: [{role: node, label: "kubernetes.io/os=linux,!node-role.kubernetes.io/control-plane", field: "spec.unschedulable=false"}]}`,
-		"ingress":          `role: ingress`,
-		"ingress-metadata": `{role: ingress, attach_metadata: {namespace: true}}`,
-		"ingress-scoped":   `{role: ingress, namespaces: {names: [default, shop]}, selectors: [{role: ingress, label: "app in (web, api, db)", field: "metadata.namespace!=shop"}]}`,
-	}
+	configs := fixture.Variants()
 	var out []variant
 	for name, text := range configs {
 		sd := &kubernetes.SDConfig{}
