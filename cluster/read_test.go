@@ -294,39 +294,13 @@ func TestReadOrder(t *testing.T) {
 // metadata, so this also checks Read fills it in.
 func summarize(snap *discovery.Snapshot) []string {
 	var out []string
-	add := func(typ metav1.TypeMeta, m metav1.ObjectMeta, namespaced bool) {
-		if namespaced {
-			out = append(out, fmt.Sprintf("%s %s/%s", typ.Kind, m.Namespace, m.Name))
+	for _, o := range snap.Objects() {
+		kind := o.GetObjectKind().GroupVersionKind().Kind
+		if kind == "Node" || kind == "Namespace" {
+			out = append(out, fmt.Sprintf("%s %s", kind, o.GetName()))
 		} else {
-			out = append(out, fmt.Sprintf("%s %s", typ.Kind, m.Name))
+			out = append(out, fmt.Sprintf("%s %s/%s", kind, o.GetNamespace(), o.GetName()))
 		}
-	}
-	for _, o := range snap.Pods {
-		add(o.TypeMeta, o.ObjectMeta, true)
-	}
-	for _, o := range snap.Services {
-		add(o.TypeMeta, o.ObjectMeta, true)
-	}
-	for _, o := range snap.Endpoints {
-		add(o.TypeMeta, o.ObjectMeta, true)
-	}
-	for _, o := range snap.EndpointSlices {
-		add(o.TypeMeta, o.ObjectMeta, true)
-	}
-	for _, o := range snap.Nodes {
-		add(o.TypeMeta, o.ObjectMeta, false)
-	}
-	for _, o := range snap.Namespaces {
-		add(o.TypeMeta, o.ObjectMeta, false)
-	}
-	for _, o := range snap.Ingresses {
-		add(o.TypeMeta, o.ObjectMeta, true)
-	}
-	for _, o := range snap.ReplicaSets {
-		add(o.TypeMeta, o.ObjectMeta, true)
-	}
-	for _, o := range snap.Jobs {
-		add(o.TypeMeta, o.ObjectMeta, true)
 	}
 	return out
 }
