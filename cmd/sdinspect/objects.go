@@ -69,30 +69,16 @@ func (o *inputOptions) jobSDs(jobs []*promconfig.Job) []cluster.JobSD {
 func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconfig.Job) (*objects, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	conns, err := cluster.Connect(ctx, o.conn, o.jobSDs(jobs))
+	conns, err := o.connect(ctx, s, jobs)
 	if err != nil {
 		return nil, err
 	}
 	objs := &objects{perSD: map[*kubernetes.SDConfig]*discovery.Snapshot{}}
 	for _, c := range conns {
-		for _, n := range c.Notes {
-			s.note(n)
-		}
-		start := time.Now()
-		reqs := cluster.Requests(c.Jobs)
-		snap, partial, err := cluster.List(ctx, c.Config, reqs, cluster.ListOptions{
-			ChunkSize:    o.chunkSize,
-			AllowPartial: true,
-			Credentials:  c.Credentials,
-		})
+		snap, partial, err := o.list(ctx, s, c)
 		if err != nil {
-			return nil, fmt.Errorf("listing from %s: %w", c.Source, err)
+			return nil, err
 		}
-		if partial != nil && len(partial.Refused) >= len(reqs) {
-			// Nothing could be listed: that is no partial result but a failure.
-			return nil, allRefused(partial)
-		}
-		s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
 		for _, j := range c.Jobs {
 			objs.perSD[j.SD] = snap
 		}
@@ -101,6 +87,42 @@ func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconf
 		}
 	}
 	return objs, nil
+}
+
+// connect returns the connections the jobs use, telling the user what they
+// should know about them (TLS verification off, say).
+func (o *inputOptions) connect(ctx context.Context, s streams, jobs []*promconfig.Job) ([]*cluster.Conn, error) {
+	conns, err := cluster.Connect(ctx, o.conn, o.jobSDs(jobs))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range conns {
+		for _, n := range c.Notes {
+			s.note(n)
+		}
+	}
+	return conns, nil
+}
+
+// list lists what the jobs of c need. Refused lists come back in the
+// Partial; when every list is refused, that is no partial result but a
+// failure.
+func (o *inputOptions) list(ctx context.Context, s streams, c *cluster.Conn) (*discovery.Snapshot, *cluster.Partial, error) {
+	start := time.Now()
+	reqs := cluster.Requests(c.Jobs)
+	snap, partial, err := cluster.List(ctx, c.Config, reqs, cluster.ListOptions{
+		ChunkSize:    o.chunkSize,
+		AllowPartial: true,
+		Credentials:  c.Credentials,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing from %s: %w", c.Source, err)
+	}
+	if partial != nil && len(partial.Refused) >= len(reqs) {
+		return nil, nil, allRefused(partial)
+	}
+	s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
+	return snap, partial, nil
 }
 
 // allRefused is the error for a connection that may list nothing at all.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,7 +50,7 @@ func (o *snapshotOptions) run(ctx context.Context, s streams) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.input.timeout)
 	defer cancel()
-	conns, err := cluster.Connect(ctx, o.input.conn, o.input.jobSDs(jobs))
+	conns, err := o.input.connect(ctx, s, jobs)
 	if err != nil {
 		return err
 	}
@@ -66,25 +65,18 @@ func (o *snapshotOptions) run(ctx context.Context, s streams) error {
 		}
 		return fmt.Errorf("the jobs use %d API servers (%s); snapshot each with --job", len(conns), strings.Join(from, ", "))
 	}
-	c := conns[0]
-	for _, n := range c.Notes {
-		s.note(n)
-	}
-	start := time.Now()
-	snap, partial, err := cluster.List(ctx, c.Config, cluster.Requests(c.Jobs), cluster.ListOptions{
-		ChunkSize:    o.input.chunkSize,
-		AllowPartial: o.input.allowPartial,
-		Credentials:  c.Credentials,
-	})
+	snap, partial, err := o.input.list(ctx, s, conns[0])
 	if err != nil {
-		return fmt.Errorf("listing from %s: %w", c.Source, err)
+		return err
 	}
 	if partial != nil {
+		if !o.input.allowPartial {
+			return fmt.Errorf("partial snapshot refused: %s (--allow-partial accepts it)", strings.Join(partial.Reasons, "; "))
+		}
 		for _, r := range partial.Reasons {
 			s.note("partial snapshot: " + r)
 		}
 	}
-	s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
 	if o.out == "-" {
 		return cluster.Write(s.out, snap)
 	}
