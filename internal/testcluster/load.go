@@ -187,27 +187,16 @@ func (c *Cluster) loadNamespaces(ctx context.Context, snap *discovery.Snapshot) 
 // sorted.
 func referencedNamespaces(snap *discovery.Snapshot) []string {
 	set := map[string]bool{}
-	add := func(o metav1.Object) { set[o.GetNamespace()] = true }
-	forEach(snap.Pods, add)
-	forEach(snap.Services, add)
-	forEach(snap.Endpoints, add)
-	forEach(snap.EndpointSlices, add)
-	forEach(snap.Ingresses, add)
-	forEach(snap.ReplicaSets, add)
-	forEach(snap.Jobs, add)
-	delete(set, "")
+	for _, o := range snap.Objects() {
+		set[o.GetNamespace()] = true
+	}
+	delete(set, "") // cluster-scoped objects
 	names := make([]string, 0, len(set))
 	for ns := range set {
 		names = append(names, ns)
 	}
 	sort.Strings(names)
 	return names
-}
-
-func forEach[T metav1.Object](objs []T, f func(metav1.Object)) {
-	for _, o := range objs {
-		f(o)
-	}
 }
 
 // resourceClient is what client-go's typed clients offer for one resource.

@@ -13,6 +13,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -21,29 +22,10 @@ import (
 )
 
 // snapshotOf sorts objects into a snapshot by kind.
-func snapshotOf(objs ...any) *discovery.Snapshot {
+func snapshotOf(objs ...runtime.Object) *discovery.Snapshot {
 	snap := &discovery.Snapshot{}
 	for _, o := range objs {
-		switch o := o.(type) {
-		case *corev1.Namespace:
-			snap.Namespaces = append(snap.Namespaces, o)
-		case *corev1.Node:
-			snap.Nodes = append(snap.Nodes, o)
-		case *corev1.Pod:
-			snap.Pods = append(snap.Pods, o)
-		case *corev1.Service:
-			snap.Services = append(snap.Services, o)
-		case *corev1.Endpoints:
-			snap.Endpoints = append(snap.Endpoints, o)
-		case *discoveryv1.EndpointSlice:
-			snap.EndpointSlices = append(snap.EndpointSlices, o)
-		case *networkingv1.Ingress:
-			snap.Ingresses = append(snap.Ingresses, o)
-		case *appsv1.ReplicaSet:
-			snap.ReplicaSets = append(snap.ReplicaSets, o)
-		case *batchv1.Job:
-			snap.Jobs = append(snap.Jobs, o)
-		default:
+		if !snap.Add(o) {
 			panic(fmt.Sprintf("snapshotOf: unexpected %T", o))
 		}
 	}
@@ -309,5 +291,11 @@ func TestLoadExample(t *testing.T) {
 	}
 	if k8s == nil || len(k8s.Spec.Ports) != 1 || k8s.Spec.Ports[0].TargetPort.IntValue() != 6443 {
 		t.Errorf("service default/kubernetes = %v, want the example's, with targetPort 6443", k8s)
+	}
+}
+
+func forEach[T metav1.Object](objs []T, f func(metav1.Object)) {
+	for _, o := range objs {
+		f(o)
 	}
 }
