@@ -12,24 +12,38 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Format is an output format: table, json or yaml.
+// Format is an output format. targets writes table, json or yaml; check,
+// test and diff write text, json, junit, sarif, github or markdown.
 type Format string
 
 // The output formats.
 const (
-	Table Format = "table"
-	JSON  Format = "json"
-	YAML  Format = "yaml"
+	Table    Format = "table"
+	JSON     Format = "json"
+	YAML     Format = "yaml"
+	Text     Format = "text"
+	JUnit    Format = "junit"
+	SARIF    Format = "sarif"
+	GitHub   Format = "github"
+	Markdown Format = "markdown"
 )
 
-// UnmarshalText accepts the name of a format, so that flags can be typed.
+// Formats lists the formats of targets (TargetFormats) and of check, test
+// and diff (CIFormats).
+var (
+	TargetFormats = []Format{Table, JSON, YAML}
+	CIFormats     = []Format{Text, JSON, JUnit, SARIF, GitHub, Markdown}
+)
+
+// UnmarshalText accepts the name of any format, so that flags can be typed;
+// each command then says which it writes.
 func (f *Format) UnmarshalText(b []byte) error {
 	switch v := Format(b); v {
-	case Table, JSON, YAML:
+	case Table, JSON, YAML, Text, JUnit, SARIF, GitHub, Markdown:
 		*f = v
 		return nil
 	}
-	return fmt.Errorf("unknown output format %q (want table, json or yaml)", b)
+	return fmt.Errorf("unknown output format %q", b)
 }
 
 // String returns the format's name.

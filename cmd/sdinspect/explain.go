@@ -17,7 +17,7 @@ type explainOptions struct {
 }
 
 func newExplainCommand(s streams) *cobra.Command {
-	o := &explainOptions{output: formatFlag{report.Table}}
+	o := &explainOptions{output: newFormatFlag(report.Table, report.TargetFormats)}
 	cmd := &cobra.Command{
 		Use:   "explain --config prometheus.yml --job JOB --from FILE... TARGET",
 		Short: "Print the step-by-step relabel trace of the targets matching TARGET",

@@ -200,7 +200,7 @@ type targetsOptions struct {
 }
 
 func newTargetsCommand(s streams) *cobra.Command {
-	o := &targetsOptions{output: formatFlag{report.Table}, show: showAll}
+	o := &targetsOptions{output: newFormatFlag(report.Table, report.TargetFormats), show: showAll}
 	cmd := &cobra.Command{
 		Use:   "targets --config prometheus.yml | --rules rules.yml --role ROLE  [--from FILE... | connection flags]",
 		Short: "List every discovered target of the jobs: kept, dropped (by which rule) or invalid",
