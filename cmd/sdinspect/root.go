@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/sdinspect/sdinspect/report"
 )
 
 // Exit codes, documented in the README and in --help.
@@ -31,6 +35,13 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// findingsError ends a run that printed its whole result but found
+// something that fails it: findings at or above --fail-on, a failed
+// expectation, a difference with --exit-code (exit 3).
+type findingsError struct{ msg string }
+
+func (e findingsError) Error() string { return e.msg }
+
 // note tells the user, on stderr, about something that does not stop the run.
 func (s streams) note(msg string) { fmt.Fprintf(s.errOut, "sdinspect: note: %s\n", msg) }
 
@@ -40,12 +51,19 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 type streams struct {
 	out, errOut io.Writer
 	log         *slog.Logger
+	// style dresses text output: colour only when stdout is a terminal.
+	style report.Style
 }
 
 // run executes sdinspect with args and returns the exit code. It is the
 // single place that prints errors.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	s := streams{out: stdout, errOut: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	s := streams{
+		out:    stdout,
+		errOut: stderr,
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		style:  report.Style{Color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"},
+	}
 	root := newRootCommand(s)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -56,6 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "sdinspect: %v\n", err)
 	var u usageError
+	var f findingsError
+	if errors.As(err, &f) {
+		return exitFindings
+	}
 	// cobra reports an unknown subcommand with a plain error.
 	if errors.As(err, &u) || strings.HasPrefix(err.Error(), "unknown command ") {
 		return exitUsage
@@ -77,6 +99,12 @@ and which rule dropped them, exactly as Prometheus ` + promVersion + ` would.`,
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitHelp + "\n")
 	root.AddCommand(newTargetsCommand(s), newExplainCommand(s), newSnapshotCommand(s), newVersionCommand(s))
 	return root
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // positionalArgs wraps cobra's argument validators so that a wrong count is
