@@ -210,6 +210,36 @@ current-context: x
 		}
 	})
 
+	t.Run("check live equals check on a snapshot", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "cluster.yaml")
+		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
+			t.Fatalf("snapshot: exit %d; stderr:\n%s", code, stderr)
+		}
+		check := func(args ...string) report.CheckReport {
+			t.Helper()
+			code, stdout, stderr := runCLI(t, append([]string{"check", "--config", configPath, "-o", "json", "--fail-on", "error"}, args...)...)
+			if code != exitOK {
+				t.Fatalf("check %v: exit %d; stderr:\n%s", args, code, stderr)
+			}
+			var r report.CheckReport
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		live, offline := check(append([]string{"--live"}, conn...)...), check("--from", file)
+		if live.Objects != "live" || offline.Objects != "files" {
+			t.Errorf("objects: live %q, offline %q", live.Objects, offline.Objects)
+		}
+		live.Objects = offline.Objects
+		if diff := cmp.Diff(offline, live); diff != "" {
+			t.Errorf("check over the snapshot and live differ (-snapshot +live):\n%s", diff)
+		}
+		if live.Jobs[0].Cost == nil || len(live.Jobs[0].Cost.Listed) == 0 {
+			t.Errorf("live check reports no cost: %+v", live.Jobs[0])
+		}
+	})
+
 	t.Run("one namespace allowed is partial", func(t *testing.T) {
 		cert, key := c.ClientCert(t, "shop-only", "shop-readers")
 		c.GrantInNamespace(t, "shop", "shop-readers", readRules...)
