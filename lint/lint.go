@@ -65,7 +65,7 @@ var Rules = []report.RuleInfo{
 		Description: "A regex anchored with ^ or $: Prometheus anchors every relabel regex already."},
 	{ID: NoEffect, Name: "no-effect", Severity: report.Warning,
 		Description: "A rule that changes nothing for any target."},
-	{ID: RegexNeverMatches, Name: "regex-never-matches", Severity: report.Warning,
+	{ID: RegexNeverMatches, Name: "regex-never-matches", Severity: report.Info,
 		Description: "A rule whose regex matched none of the discovered targets that reached it."},
 	{ID: KeepsNothing, Name: "keeps-nothing", Severity: report.Error,
 		Description: "A keep or drop rule that drops every target that reaches it."},

@@ -176,11 +176,11 @@ func TestResultFindings(t *testing.T) {
 	}{
 		{job: "clean"},
 		{job: "regex", want: []want{
-			{id: lint.RegexNeverMatches, mark: "rule:regex/1", rule: 1, severity: report.Warning,
+			{id: lint.RegexNeverMatches, mark: "rule:regex/1", rule: 1, severity: report.Info,
 				message:    `rule 1 (replace): regex "(https?)" matched none of the 4 targets that reached it, so it changes nothing`,
 				suggestion: "none of these targets has __meta_kubernetes_pod_annotation_prometheus_io_scheme: check the name",
 				detail:     "__meta_kubernetes_pod_annotation_prometheus_io_scheme values:\npod/shop/web-0 #0: \"\"\npod/shop/web-0 #1: \"\"\npod/shop/web-1 #0: \"\"\n... and 1 more"},
-			{id: lint.RegexNeverMatches, mark: "rule:regex/2", rule: 2, severity: report.Warning,
+			{id: lint.RegexNeverMatches, mark: "rule:regex/2", rule: 2, severity: report.Info,
 				message: `rule 2 (drop): regex "Failed;.*" matched none of the 4 targets that reached it, so it drops nothing`,
 				detail:  "[__meta_kubernetes_pod_phase, __meta_kubernetes_pod_ready] (joined with \";\") values:\npod/shop/web-0 #0: \"Running;unknown\""},
 		}},
