@@ -11,8 +11,8 @@
 //
 // Targets of the two sides are paired by what they stand for, read from
 // their discovered labels: the discovered address, namespace, service, pod,
-// container, endpoint node, endpoint port name and protocol, node (node role)
-// and ingress name, path and scheme, whichever are present. The endpoints
+// container, endpoint port name and protocol, node (node role) and ingress
+// name, path and scheme, whichever are present. The endpoints
 // and endpointslice roles name these differently; the pairing treats them
 // as one, so that a job moved from one role to the other pairs each
 // endpoint with itself. When several targets share such an identity, those

@@ -37,6 +37,17 @@ func endpoint(slice bool, addr, pod, node string) map[string]string {
 	return l
 }
 
+// withPort returns l with its endpoint port's name and protocol set.
+func withPort(l map[string]string, slice bool, name, protocol string) map[string]string {
+	out := maps.Clone(l)
+	prefix := "__meta_kubernetes_endpoint_port_"
+	if slice {
+		prefix = "__meta_kubernetes_endpointslice_port_"
+	}
+	out[prefix+"name"], out[prefix+"protocol"] = name, protocol
+	return out
+}
+
 // kept is a kept target scraped with the public labels extra plus
 // instance and job.
 func kept(source string, index int, disc map[string]string, extra map[string]string) report.Target {
@@ -179,6 +190,23 @@ func TestCompare(t *testing.T) {
 				"~ 10.0.0.1:8080 pod/shop/web-0 [{port a b}]",
 			},
 			summary: report.DiffSummary{JobsChanged: 1, TargetsAdded: 1, TargetsRelabelled: 1},
+		},
+		{
+			// 53/UDP and 53/TCP of one pod share a key; base lists them
+			// port by port, head (endpointslice) endpoint by endpoint.
+			name: "duplicate keys: the same port pairs first",
+			base: side(job("dns",
+				kept("endpoints/kube-system/kube-dns", 0, withPort(web0, false, "dns", "UDP"), map[string]string{"port": "dns", "v": "1"}),
+				kept("endpoints/kube-system/kube-dns", 1, withPort(web0, false, "dns-tcp", "TCP"), map[string]string{"port": "dns-tcp", "v": "1"}))),
+			head: side(job("dns",
+				kept("endpointslice/kube-system/kube-dns-x", 0, withPort(web0s, true, "dns-tcp", "TCP"), map[string]string{"port": "dns-tcp", "v": "2"}),
+				kept("endpointslice/kube-system/kube-dns-x", 1, withPort(web0s, true, "dns", "UDP"), map[string]string{"port": "dns", "v": "2"}))),
+			want: []string{
+				"job dns changed {Added:0 Removed:0 Relabelled:2 Unchanged:0}",
+				"~ 10.0.0.1:8080 pod/shop/web-0 [{v 1 2}]",
+				"~ 10.0.0.1:8080 pod/shop/web-0 [{v 1 2}]",
+			},
+			summary: report.DiffSummary{JobsChanged: 1, TargetsRelabelled: 2},
 		},
 		{
 			name: "role change pairs each endpoint with its slice endpoint",

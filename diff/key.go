@@ -19,8 +19,6 @@ const (
 	labelSliceServiceName = "__meta_kubernetes_endpointslice_label_kubernetes_io_service_name"
 	labelPod              = "__meta_kubernetes_pod_name"
 	labelContainer        = "__meta_kubernetes_pod_container_name"
-	labelEndpointNode     = "__meta_kubernetes_endpoint_node_name"
-	labelSliceNode        = "__meta_kubernetes_endpointslice_endpoint_node_name"
 	labelNode             = "__meta_kubernetes_node_name"
 	labelEndpointPort     = "__meta_kubernetes_endpoint_port_name"
 	labelSlicePort        = "__meta_kubernetes_endpointslice_port_name"
@@ -40,9 +38,14 @@ const (
 // same objects give each endpoint the same key.
 type key struct {
 	address, namespace, service, pod, container, node string
-	port, protocol                                    string
 	ingress, path, scheme                             string
 }
+
+// port tells apart targets of one key, such as 53/UDP and 53/TCP of one
+// pod. It only orders the pairing, never prevents it: Endpoints and
+// EndpointSlices written by hand often leave the protocol out of one of
+// them.
+type port struct{ name, protocol string }
 
 func keyOf(l map[string]string) key {
 	k := key{
@@ -51,22 +54,28 @@ func keyOf(l map[string]string) key {
 		service:   first(l, labelService, labelEndpointsName, labelSliceServiceName),
 		pod:       l[labelPod],
 		container: l[labelContainer],
-		// An endpoint's own port comes first: the endpoints role gives
-		// _container_port_protocol the endpoint's protocol, the
-		// endpointslice role the container's.
-		port:     first(l, labelEndpointPort, labelSlicePort, labelServicePort, labelContainerPort),
-		protocol: first(l, labelEndpointProto, labelSliceProto, labelServiceProto, labelContainerProto),
-		ingress:  l[labelIngress],
-		path:     l[labelIngressPath],
-		scheme:   l[labelIngressScheme],
-		node:     first(l, labelEndpointNode, labelSliceNode),
+		ingress:   l[labelIngress],
+		path:      l[labelIngressPath],
+		scheme:    l[labelIngressScheme],
 	}
-	// attach_metadata.node adds the node's name to endpoints too, on one
-	// side perhaps only; it identifies a target of the node role alone.
-	if k.node == "" && k.namespace == "" {
+	// The node identifies a target of the node role only: an endpoint's
+	// nodeName is set by some controllers in one object kind and not the
+	// other (kubelet endpoints of older Prometheus Operators), and
+	// attach_metadata.node may add the node's name on one side only.
+	if k.namespace == "" {
 		k.node = l[labelNode]
 	}
 	return k
+}
+
+func portOf(l map[string]string) port {
+	// An endpoint's own port comes first: the endpoints role gives the
+	// container port it matches the endpoint's protocol, the endpointslice
+	// role the container's.
+	return port{
+		name:     first(l, labelEndpointPort, labelSlicePort, labelServicePort, labelContainerPort),
+		protocol: first(l, labelEndpointProto, labelSliceProto, labelServiceProto, labelContainerProto),
+	}
 }
 
 func first(l map[string]string, names ...string) string {

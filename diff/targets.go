@@ -13,6 +13,7 @@ import (
 type candidate struct {
 	t      *report.Target
 	key    key
+	port   port
 	scrape map[string]string
 }
 
@@ -24,7 +25,7 @@ func candidates(j *report.Job) map[key][]candidate {
 	for i := range j.Targets {
 		t := &j.Targets[i]
 		k := keyOf(t.DiscoveredLabels)
-		out[k] = append(out[k], candidate{t: t, key: k, scrape: scrape(t)})
+		out[k] = append(out[k], candidate{t: t, key: k, port: portOf(t.DiscoveredLabels), scrape: scrape(t)})
 	}
 	for _, cs := range out {
 		slices.SortStableFunc(cs, func(a, b candidate) int {
@@ -70,25 +71,28 @@ func compareJob(base, head *report.Job) report.JobDiff {
 // pair is a target of base, of head, or of both; never of neither.
 type pair struct{ base, head *candidate }
 
-// pairTargets pairs targets of the same identity, in three passes that
+// pairTargets pairs targets of the same identity, in three rounds that
 // each go in order: those scraped identically (not scraped on both sides
-// counts), then those scraped on both sides (relabelled, one difference
-// rather than a removed and an added one), then the rest. What is left over
-// has no counterpart.
+// counts), then those scraped on both sides (relabelled: one difference
+// rather than a removed and an added one), then the rest. In each round,
+// targets of the same port pair first. What is left over has no
+// counterpart.
 func pairTargets(bs, hs []candidate) []pair {
 	var out []pair
 	usedB, usedH := make([]bool, len(bs)), make([]bool, len(hs))
-	passes := []func(b, h map[string]string) bool{
+	rounds := []func(b, h map[string]string) bool{
 		sameScrape,
 		func(b, h map[string]string) bool { return b != nil && h != nil },
 		func(_, _ map[string]string) bool { return true },
 	}
-	for _, match := range passes {
-		for i := range bs {
-			for k := range hs {
-				if !usedB[i] && !usedH[k] && match(bs[i].scrape, hs[k].scrape) {
-					out = append(out, pair{&bs[i], &hs[k]})
-					usedB[i], usedH[k] = true, true
+	for _, match := range rounds {
+		for _, samePort := range []bool{true, false} {
+			for i := range bs {
+				for k := range hs {
+					if !usedB[i] && !usedH[k] && (!samePort || bs[i].port == hs[k].port) && match(bs[i].scrape, hs[k].scrape) {
+						out = append(out, pair{&bs[i], &hs[k]})
+						usedB[i], usedH[k] = true, true
+					}
 				}
 			}
 		}
