@@ -44,7 +44,7 @@ func (r *DiffReport) CI(failed bool, version string) *CI {
 		case JobAdded, JobRemoved:
 			ci.Cases = append(ci.Cases, Case{Suite: j.Job, Name: "job " + j.Status, Failed: failed, Finding: r.jobFinding(j)})
 		case JobUnchanged:
-			ci.Cases = append(ci.Cases, Case{Suite: j.Job, Name: fmt.Sprintf("unchanged: %d targets", j.Summary.Unchanged)})
+			ci.Cases = append(ci.Cases, Case{Suite: j.Job, Name: "unchanged: " + countOf(j.Summary.Unchanged, "target")})
 		default:
 			for _, f := range r.targetFindings(j) {
 				ci.Cases = append(ci.Cases, Case{Suite: j.Job, Name: f.Message, Failed: failed, Finding: f})
@@ -59,14 +59,14 @@ func (r *DiffReport) jobFinding(j *JobDiff) *Finding {
 	var names []string
 	if j.Status == JobAdded {
 		f.File, f.Line = j.Head.File, j.Head.Line
-		f.Message = fmt.Sprintf("job %q is only in head: %d targets added", j.Job, j.Summary.Added)
+		f.Message = fmt.Sprintf("job %q is only in head: %s added", j.Job, countOf(j.Summary.Added, "target"))
 		for _, t := range j.Added {
 			names = append(names, "+ "+t.Name())
 		}
 	} else {
 		// The job is gone from head: point at the file, at no line.
 		f.ID, f.Name, f.File = DiffJobRemoved, "job-removed", r.Head
-		f.Message = fmt.Sprintf("job %q is only in base: %d targets removed", j.Job, j.Summary.Removed)
+		f.Message = fmt.Sprintf("job %q is only in base: %s removed", j.Job, countOf(j.Summary.Removed, "target"))
 		for _, t := range j.Removed {
 			names = append(names, "- "+t.Name())
 		}

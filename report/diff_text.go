@@ -81,11 +81,11 @@ func jobCounts(j *JobDiff) string {
 	s := j.Summary
 	switch j.Status {
 	case JobAdded:
-		return fmt.Sprintf("%d targets", s.Added)
+		return countOf(s.Added, "target")
 	case JobRemoved:
-		return fmt.Sprintf("%d targets", s.Removed)
+		return countOf(s.Removed, "target")
 	case JobUnchanged:
-		return fmt.Sprintf("%d targets", s.Unchanged)
+		return countOf(s.Unchanged, "target")
 	}
 	return fmt.Sprintf("%d added, %d removed, %d relabelled, %d unchanged", s.Added, s.Removed, s.Relabelled, s.Unchanged)
 }
@@ -118,7 +118,7 @@ func diffMarkdown(r *DiffReport) string {
 	} else {
 		fmt.Fprintf(&b, "### sdinspect diff: %d added, %d removed, %d relabelled\n\n", s.TargetsAdded, s.TargetsRemoved, s.TargetsRelabelled)
 	}
-	fmt.Fprintf(&b, "`%s` → `%s`: %d targets unchanged", mdEscape(r.Base), mdEscape(r.Head), s.Unchanged)
+	fmt.Fprintf(&b, "`%s` → `%s`: %s unchanged", mdEscape(r.Base), mdEscape(r.Head), countOf(s.Unchanged, "target"))
 	fmt.Fprintf(&b, "; jobs: %d added, %d removed, %d changed, %d unchanged\n\n", s.JobsAdded, s.JobsRemoved, s.JobsChanged, s.JobsUnchanged)
 	for _, reason := range r.PartialReasons {
 		fmt.Fprintf(&b, "> **Partial result:** %s\n\n", mdEscape(reason))
@@ -180,4 +180,12 @@ func writeJobDiffMarkdown(b *strings.Builder, j *JobDiff) {
 		}
 	}
 	b.WriteString("```\n")
+}
+
+// countOf renders "1 target", "2 targets".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
