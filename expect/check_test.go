@@ -193,6 +193,19 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name:   "a misspelt object lists the object spelt most alike first",
+			expect: `{object: other/web-O}`,
+			want: result{
+				Message: `no target matches object "other/web-O" among the job's 4 targets`,
+				Candidates: []string{
+					"pod/other/web-0 #0 (10.0.9.9:9102)",
+					"pod/shop/web-0 #0 (10.0.0.1:9102)",
+					"pod/shop/web-0 #1 (10.0.0.1:8080)",
+					"node/n1 #0 (no address)",
+				},
+			},
+		},
+		{
 			name:   "no match by selector",
 			expect: `{match: '{app="api"}', address: "10.0.0.1:8080"}`,
 			want: result{

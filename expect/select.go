@@ -102,18 +102,43 @@ func targetName(t *report.Target) string {
 const maxCandidates = 5
 
 // candidates lists a few of the job's targets for an expectation that
-// matches none: first those that satisfy the most of its selectors, or come
-// closest (the same object name, the same host), then in the job's order.
+// matches none: those that satisfy the most of its selectors first, then
+// those that come closest (the object's name or the address spelt most
+// alike), then in the job's order.
 func (e *Expectation) candidates(ts []report.Target) []string {
 	type candidate struct {
-		name  string
-		score int
+		name             string
+		satisfied, alike int
 	}
 	cs := make([]candidate, len(ts))
 	for i := range ts {
-		cs[i] = candidate{name: targetName(&ts[i]), score: e.closeness(&ts[i])}
+		t := &ts[i]
+		c := candidate{name: targetName(t)}
+		if e.Object != "" {
+			if isObject(t.Source, e.Object) {
+				c.satisfied++
+			}
+			// The source's tail with as many parts as the object has.
+			parts := strings.Split(t.Source, "/")
+			tail := strings.Join(parts[max(0, len(parts)-strings.Count(e.Object, "/")-1):], "/")
+			c.alike += commonPrefix(tail, e.Object)
+		}
+		if addr := t.DiscoveredLabels[addressLabel]; e.Address != "" {
+			if addr == e.Address {
+				c.satisfied++
+			}
+			c.alike += commonPrefix(addr, e.Address)
+		}
+		for _, m := range e.Match {
+			if m.Matches(t.DiscoveredLabels[m.Name]) {
+				c.satisfied++
+			}
+		}
+		cs[i] = c
 	}
-	slices.SortStableFunc(cs, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	slices.SortStableFunc(cs, func(a, b candidate) int {
+		return cmp.Or(cmp.Compare(b.satisfied, a.satisfied), cmp.Compare(b.alike, a.alike))
+	})
 	var out []string
 	for _, c := range cs[:min(len(cs), maxCandidates)] {
 		out = append(out, c.name)
@@ -121,39 +146,11 @@ func (e *Expectation) candidates(ts []report.Target) []string {
 	return out
 }
 
-// closeness scores how nearly t satisfies e's selectors.
-func (e *Expectation) closeness(t *report.Target) int {
-	score := 0
-	if e.Object != "" {
-		name := e.Object[strings.LastIndex(e.Object, "/")+1:]
-		switch {
-		case isObject(t.Source, e.Object):
-			score += 2
-		case strings.Contains(t.Source, name):
-			score++
-		}
+// commonPrefix is the length of the longest prefix a and b share.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
 	}
-	if e.Address != "" {
-		addr := t.DiscoveredLabels[addressLabel]
-		switch {
-		case addr == e.Address:
-			score += 2
-		case host(addr) == host(e.Address):
-			score++
-		}
-	}
-	for _, m := range e.Match {
-		if m.Matches(t.DiscoveredLabels[m.Name]) {
-			score++
-		}
-	}
-	return score
-}
-
-// host is an address without its port.
-func host(addr string) string {
-	if i := strings.LastIndex(addr, ":"); i >= 0 && !strings.HasSuffix(addr, "]") {
-		return addr[:i]
-	}
-	return addr
+	return n
 }
