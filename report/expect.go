@@ -120,7 +120,7 @@ func (r *TestReport) CI(version string) *CI {
 			c := Case{Suite: g.Name, Name: e.Name, Failed: !e.Passed}
 			if !e.Passed {
 				var detail strings.Builder
-				writeFailureDetail(&detail, g.Job, e, Style{}, "")
+				writeFailureDetail(&detail, g.Job, e, Style{}, "", false)
 				c.Finding = &Finding{
 					ID:       TestFindingID,
 					Name:     "expectation",
@@ -176,22 +176,23 @@ func writeTestText(b *strings.Builder, r *TestReport, style Style) {
 				continue
 			}
 			fmt.Fprintf(b, "  %s  %s:%d: %s\n", style.Bad("FAIL"), e.File, e.Line, e.Name)
-			writeFailureDetail(b, g.Job, e, style, "        ")
+			writeFailureDetail(b, g.Job, e, style, "        ", true)
 		}
 	}
 	s := r.Summary
 	fmt.Fprintf(b, "\n%s, %s: %d passed, %d failed\n", plural(s.Tests, "test"), plural(s.Expectations, "expectation"), s.Passed, s.Failed)
 }
 
-// writeFailureDetail writes why e failed: its message, the candidates, and
-// each failing target's diff and trace, every line after indent.
-func writeFailureDetail(b *strings.Builder, job string, e TestExpectation, style Style, indent string) {
+// writeFailureDetail writes why e failed: its message (when withMessage),
+// the candidates, and each failing target's diff and trace, every line
+// after indent.
+func writeFailureDetail(b *strings.Builder, job string, e TestExpectation, style Style, indent string, withMessage bool) {
 	single := len(e.Failures) == 1 && e.Failures[0].Message == e.Message
-	if !single {
+	if withMessage && !single {
 		fmt.Fprintf(b, "%s%s\n", indent, e.Message)
 	}
 	if len(e.Candidates) > 0 {
-		fmt.Fprintf(b, "%s  targets nearest to it:\n", indent)
+		fmt.Fprintf(b, "%s  some of the job's targets, nearest first:\n", indent)
 		for _, c := range e.Candidates {
 			fmt.Fprintf(b, "%s    %s\n", indent, c)
 		}
@@ -201,7 +202,9 @@ func writeFailureDetail(b *strings.Builder, job string, e TestExpectation, style
 		if single {
 			in = indent
 		}
-		fmt.Fprintf(b, "%s%s\n", in, f.Message)
+		if withMessage || !single {
+			fmt.Fprintf(b, "%s%s\n", in, f.Message)
+		}
 		if f.Target == nil {
 			continue
 		}

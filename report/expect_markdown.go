@@ -47,7 +47,7 @@ func writeMarkdownFailure(b *strings.Builder, g TestGroup, e TestExpectation) {
 	fmt.Fprintf(b, "Expected: %s\n\n", mdText(e.Name))
 	fmt.Fprintf(b, "%s\n", mdText(e.Message))
 	if len(e.Candidates) > 0 {
-		b.WriteString("\nTargets nearest to it:\n")
+		b.WriteString("\nSome of the job's targets, nearest first:\n")
 		for _, c := range e.Candidates {
 			fmt.Fprintf(b, "- %s\n", mdCode(c))
 		}
