@@ -41,9 +41,31 @@ type DiffSummary struct {
 }
 
 // Differences counts what differs: jobs added or removed, targets added,
-// removed or relabelled.
+// removed or relabelled (a job added with its targets counts once for the
+// job and once per target).
 func (s DiffSummary) Differences() int {
 	return s.JobsAdded + s.JobsRemoved + s.TargetsAdded + s.TargetsRemoved + s.TargetsRelabelled
+}
+
+// String says what differs in one line: "1 job added, 2 targets removed",
+// or "no differences".
+func (s DiffSummary) String() string {
+	var parts []string
+	for _, c := range []struct {
+		n          int
+		noun, verb string
+	}{
+		{s.JobsAdded, "job", "added"}, {s.JobsRemoved, "job", "removed"},
+		{s.TargetsAdded, "target", "added"}, {s.TargetsRemoved, "target", "removed"}, {s.TargetsRelabelled, "target", "relabelled"},
+	} {
+		if c.n > 0 {
+			parts = append(parts, countOf(c.n, c.noun)+" "+c.verb)
+		}
+	}
+	if len(parts) == 0 {
+		return "no differences"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // The statuses of a JobDiff.

@@ -46,9 +46,7 @@ func (r *DiffReport) CI(failed bool, version string) *CI {
 		case JobUnchanged:
 			ci.Cases = append(ci.Cases, Case{Suite: j.Job, Name: "unchanged: " + countOf(j.Summary.Unchanged, "target")})
 		default:
-			for _, f := range r.targetFindings(j) {
-				ci.Cases = append(ci.Cases, Case{Suite: j.Job, Name: f.Message, Failed: failed, Finding: f})
-			}
+			ci.Cases = append(ci.Cases, r.targetCases(j, failed)...)
 		}
 	}
 	return ci
@@ -59,14 +57,14 @@ func (r *DiffReport) jobFinding(j *JobDiff) *Finding {
 	var names []string
 	if j.Status == JobAdded {
 		f.File, f.Line = j.Head.File, j.Head.Line
-		f.Message = fmt.Sprintf("job %q is only in head: %s added", j.Job, countOf(j.Summary.Added, "target"))
+		f.Message = fmt.Sprintf("only in head, %s added", countOf(j.Summary.Added, "target"))
 		for _, t := range j.Added {
 			names = append(names, "+ "+t.Name())
 		}
 	} else {
 		// The job is gone from head: point at the file, at no line.
 		f.ID, f.Name, f.File = DiffJobRemoved, "job-removed", r.Head
-		f.Message = fmt.Sprintf("job %q is only in base: %s removed", j.Job, countOf(j.Summary.Removed, "target"))
+		f.Message = fmt.Sprintf("only in base, %s removed", countOf(j.Summary.Removed, "target"))
 		for _, t := range j.Removed {
 			names = append(names, "- "+t.Name())
 		}
@@ -75,18 +73,22 @@ func (r *DiffReport) jobFinding(j *JobDiff) *Finding {
 	return f
 }
 
-func (r *DiffReport) targetFindings(j *JobDiff) []*Finding {
-	var out []*Finding
-	at := func(id, name, msg, detail string) *Finding {
-		f := &Finding{ID: id, Name: name, Severity: Info, Job: j.Job, File: j.Head.File, Line: j.Head.Line, Message: msg, Detail: detail}
-		out = append(out, f)
+// targetCases are one case per target difference of a job both configs
+// have.
+func (r *DiffReport) targetCases(j *JobDiff, failed bool) []Case {
+	var out []Case
+	add := func(name, id, slug, msg, detail string) *Finding {
+		f := &Finding{ID: id, Name: slug, Severity: Info, Job: j.Job, File: j.Head.File, Line: j.Head.Line, Message: msg, Detail: detail}
+		out = append(out, Case{Suite: j.Job, Name: name, Failed: failed, Finding: f})
 		return f
 	}
 	for _, t := range j.Added {
-		at(DiffTargetAdded, "target-added", fmt.Sprintf("added %s (base: %s)", t.Name(), t.Base.Why()), scrapeLine(t.Head))
+		add("added "+t.Name(), DiffTargetAdded, "target-added",
+			fmt.Sprintf("added %s (base: %s)", t.Name(), t.Base.Why()), scrapeLine(t.Head))
 	}
 	for _, t := range j.Removed {
-		f := at(DiffTargetRemoved, "target-removed", fmt.Sprintf("removed %s (head: %s)", t.Name(), t.Head.Why()), scrapeLine(t.Base))
+		f := add("removed "+t.Name(), DiffTargetRemoved, "target-removed",
+			fmt.Sprintf("removed %s (head: %s)", t.Name(), t.Head.Why()), scrapeLine(t.Base))
 		if rule := t.Head.dropRule(); rule != nil && rule.File != "" {
 			idx := rule.Index
 			f.File, f.Line, f.Rule = rule.File, rule.Line, &idx
@@ -97,7 +99,8 @@ func (r *DiffReport) targetFindings(j *JobDiff) []*Finding {
 		for i, c := range t.Changes {
 			lines[i] = changeLine(c)
 		}
-		at(DiffTargetRelabelled, "target-relabelled", fmt.Sprintf("relabelled %s: %s", t.Name(), strings.Join(lines, ", ")), "")
+		add("relabelled "+t.Name(), DiffTargetRelabelled, "target-relabelled",
+			fmt.Sprintf("relabelled %s: %s", t.Name(), strings.Join(lines, ", ")), "")
 	}
 	return out
 }

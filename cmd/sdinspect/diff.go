@@ -150,7 +150,7 @@ func (o *diffOptions) run(ctx context.Context, s streams) error {
 		return err
 	}
 	if n := rep.Summary.Differences(); o.exitCode && n > 0 {
-		return findingsError{fmt.Sprintf("%d difference(s) between %s and %s", n, o.base, o.head)}
+		return findingsError{fmt.Sprintf("%s and %s differ: %s", o.base, o.head, rep.Summary)}
 	}
 	return nil
 }

@@ -285,7 +285,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{name: "no differences with --exit-code", args: []string{"--base", head, "--head", head, "--from", objs, "--exit-code"}, code: exitOK},
 		{name: "differences without --exit-code", args: []string{"--base", base, "--head", head, "--from", objs}, code: exitOK},
 		{name: "differences with --exit-code", args: []string{"--base", base, "--head", head, "--from", objs, "--exit-code"}, code: exitFindings,
-			stderr: fmt.Sprintf("3 difference(s) between %s and %s", base, head)},
+			stderr: fmt.Sprintf("%s and %s differ: 1 target added, 1 target removed, 1 target relabelled", base, head)},
 		{name: "no --head", args: []string{"--base", base, "--from", objs}, code: exitUsage, stderr: "--base and --head are required"},
 		{name: "no --config flag", args: []string{"--config", base, "--head", head}, code: exitUsage, stderr: "unknown flag: --config"},
 		{name: "files and a server", args: []string{"--base", base, "--head", head, "--from", objs, "--server", "https://127.0.0.1:1"}, code: exitUsage,
