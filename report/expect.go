@@ -11,9 +11,13 @@ import (
 // in the order written, and each expectation's outcome.
 type TestReport struct {
 	APIVersion string      `json:"apiVersion" yaml:"apiVersion"`
+	Kind       string      `json:"kind" yaml:"kind"`
 	Summary    TestSummary `json:"summary" yaml:"summary"`
 	Tests      []TestGroup `json:"tests" yaml:"tests"`
 }
+
+// TestKind is TestReport's kind.
+const TestKind = "TestReport"
 
 // TestSummary counts tests and expectations; Passed and Failed count
 // expectations (a counts check is one).

@@ -64,7 +64,7 @@ func (o *testOptions) run(_ context.Context, s streams, args []string) error {
 		}
 		files = append(files, f)
 	}
-	rep := &report.TestReport{APIVersion: report.APIVersion, Tests: []report.TestGroup{}}
+	rep := &report.TestReport{APIVersion: report.APIVersion, Kind: report.TestKind, Tests: []report.TestGroup{}}
 	for _, f := range files {
 		for _, t := range f.Tests {
 			g, err := runTest(t, s)
