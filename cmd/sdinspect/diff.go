@@ -43,7 +43,8 @@ itself; terminating endpoints, which only EndpointSlices list, show up as added.
 
 With --exit-code, any difference exits 3 after the result is printed.`,
 		Example: `  sdinspect diff --base old.yml --head prometheus.yml --from cluster.yaml
-  sdinspect diff --base <(git show main:prometheus.yml) --head prometheus.yml --from cluster.yaml -o markdown
+  git show main:prometheus.yml > /tmp/base.yml
+  sdinspect diff --base /tmp/base.yml --head prometheus.yml --from cluster.yaml -o markdown
   sdinspect diff --base old.yml --head new.yml --rename kubernetes-endpoints=kubernetes-endpointslices \
       --from cluster.yaml --exit-code`,
 		Args: positionalArgs(cobra.NoArgs),
@@ -87,8 +88,7 @@ func (o *diffOptions) validate() error {
 	case o.input.timeout <= 0:
 		return usagef("--timeout must be positive")
 	}
-	_, err := o.renameMap()
-	return err
+	return nil
 }
 
 // renameMap parses --rename OLD=NEW into base name → head name.
@@ -113,7 +113,10 @@ func (o *diffOptions) run(ctx context.Context, s streams) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	renames, _ := o.renameMap()
+	renames, err := o.renameMap()
+	if err != nil {
+		return err
+	}
 	base, head, err := o.loadConfigs(renames)
 	if err != nil {
 		return err
