@@ -136,7 +136,11 @@ func runTest(t *expect.Test, s streams) (report.TestGroup, error) {
 	if err != nil {
 		return report.TestGroup{}, err
 	}
-	warn := func(msg string) { s.note(fmt.Sprintf("%s: %s", t.Pos, msg)) }
+	warn := func(msg string) {
+		// The flag targets would suggest is a key of the test here.
+		msg = strings.Replace(msg, "(give --own-namespace)", "(give own_namespace in the test)", 1)
+		s.note(fmt.Sprintf("%s: %s", t.Pos, msg))
+	}
 	objs, err := testObjects(t, warn)
 	if err != nil {
 		return report.TestGroup{}, err
