@@ -43,8 +43,8 @@ itself; terminating endpoints, which only EndpointSlices list, show up as added.
 
 With --exit-code, any difference exits 3 after the result is printed.`,
 		Example: `  sdinspect diff --base old.yml --head prometheus.yml --from cluster.yaml
-  git show main:prometheus.yml > /tmp/base.yml
-  sdinspect diff --base /tmp/base.yml --head prometheus.yml --from cluster.yaml -o markdown
+  git show main:prometheus.yml > prometheus.base.yml
+  sdinspect diff --base prometheus.base.yml --head prometheus.yml --from cluster.yaml -o markdown
   sdinspect diff --base old.yml --head new.yml --rename kubernetes-endpoints=kubernetes-endpointslices \
       --from cluster.yaml --exit-code`,
 		Args: positionalArgs(cobra.NoArgs),
