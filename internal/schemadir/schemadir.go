@@ -1,8 +1,17 @@
 // Package schemadir finds published schemas that tests validate sdinspect's
-// output against but that the repository does not carry (the SARIF 2.1.0
-// schema, the GitHub workflow and GitLab CI schemas): they are data kept
-// beside the repository, in shared/schema, or in the directory that
-// $SDINSPECT_SCHEMA_DIR names.
+// output and the README's CI jobs against but that the repository does not
+// carry: they are data kept beside the repository, in shared/schema, or in
+// the directory that $SDINSPECT_SCHEMA_DIR names. The files, by name:
+//
+//   - sarif-schema-2.1.0.json: the OASIS SARIF 2.1.0 schema with errata 01
+//     (oasis-tcs/sarif-spec, sarif-2.1/schema/sarif-schema-2.1.0.json);
+//     OASIS IPR Policy.
+//   - github-workflow.json: SchemaStore's GitHub workflow schema
+//     (SchemaStore/schemastore, src/schemas/json/github-workflow.json);
+//     Apache License 2.0.
+//   - gitlab-ci.json: GitLab's CI schema (gitlab-org/gitlab,
+//     app/assets/javascripts/editor/schema/ci.json, which SchemaStore's
+//     catalog names for gitlab-ci); MIT.
 package schemadir
 
 import (
