@@ -203,17 +203,28 @@ var configCases = []cfgCase{
         regex: .*`},
 
 	// SD003 overwritten-label.
-	{name: "SD003 conditional replace then unconditional replace", job: `
+	{name: "SD003 replace then replace", job: `
     kubernetes_sd_configs: [{role: endpoints}]
     relabel_configs:
-      - source_labels: [__meta_kubernetes_endpoint_address_target_kind, __meta_kubernetes_endpoint_address_target_name] # A
+      - source_labels: [__meta_kubernetes_service_name] # A
+        target_label: app
+      - source_labels: [__meta_kubernetes_namespace]
+        target_label: namespace
+      - source_labels: [__meta_kubernetes_pod_label_app]
+        target_label: app`,
+		want: []cfgWant{{lint.OverwrittenLabel, "# A", 0, "rule 0 (replace) sets app, but rule 2 (replace) overwrites it before any rule reads it", ""}}},
+	// The Prometheus Operator's pair: the first writes only for pod
+	// targets, and then agrees with the second.
+	{name: "SD003 none: conditional replace then unconditional replace", job: `
+    kubernetes_sd_configs: [{role: endpoints}]
+    relabel_configs:
+      - source_labels: [__meta_kubernetes_endpoint_address_target_kind, __meta_kubernetes_endpoint_address_target_name]
         regex: Pod;(.*)
         target_label: pod
       - source_labels: [__meta_kubernetes_namespace]
         target_label: namespace
       - source_labels: [__meta_kubernetes_pod_name]
-        target_label: pod`,
-		want: []cfgWant{{lint.OverwrittenLabel, "# A", 0, "rule 0 (replace) sets pod, but rule 2 (replace) overwrites it before any rule reads it", ""}}},
+        target_label: pod`},
 	{name: "SD003 lowercase then hashmod", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:

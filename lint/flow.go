@@ -101,8 +101,12 @@ func removes(rule *promrelabel.Config, label string) bool {
 	return false
 }
 
-// overwrittenLabels reports SD003: a label a rule writes and a later rule
-// always overwrites before any rule reads it. A labeldrop or labelkeep
+// overwrittenLabels reports SD003: a label a rule always writes and a later
+// rule always overwrites before any rule reads it, so the first rule is
+// dead. A rule that writes only when its regex matches is left alone: the
+// Prometheus Operator renders one in every ServiceMonitor (pod from the
+// endpoint's target reference, then pod from __meta_kubernetes_pod_name),
+// and the two agree whenever the first writes. A labeldrop or labelkeep
 // deleting it ends the search without a finding (see removes); rules after
 // one that drops every target are left to SD002.
 func overwrittenLabels(job *promconfig.Job) []report.Finding {
@@ -110,7 +114,7 @@ func overwrittenLabels(job *promconfig.Job) []report.Finding {
 	var out []report.Finding
 	for i, rule := range rules {
 		label := writtenLabel(rule)
-		if label == "" || dropsEverything(rule) {
+		if label == "" || !overwrites(rule, label) || dropsEverything(rule) {
 			continue
 		}
 		for k := i + 1; k < len(rules); k++ {
