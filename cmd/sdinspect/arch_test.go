@@ -25,6 +25,8 @@ func TestArchitecture(t *testing.T) {
 		{pkg: "relabel", forbiddenDeps: []string{module + "discovery", module + "cluster", module + "report"}, forbiddenImports: []string{"k8s.io/"}},
 		// expect judges results; it runs neither discovery nor relabeling.
 		{pkg: "expect", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", "k8s.io/api/core/v1"}},
+		// diff compares two results; it runs neither discovery nor relabeling.
+		{pkg: "diff", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", "k8s.io/api/core/v1"}},
 		{pkg: "report", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", "k8s.io/api/core/v1"}},
 		// promconfig links Prometheus's Kubernetes SD (so that its config
 		// section parses), which brings client-go along, but uses none of it.
