@@ -146,4 +146,3 @@ type severityFlag struct{ s *report.Severity }
 func (f severityFlag) String() string     { return string(*f.s) }
 func (f severityFlag) Type() string       { return "info|warning|error" }
 func (f severityFlag) Set(v string) error { return f.s.UnmarshalText([]byte(v)) }
-
