@@ -149,7 +149,7 @@ var configCases = []cfgCase{
 	{name: "SD002 after a drop of everything", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:
-      - source_labels: [__meta_kubernetes_pod_name]
+      - source_labels: [__meta_kubernetes_pod_name] # D
         regex: (?s)(.*)
         action: drop
       - target_label: a # A
@@ -158,33 +158,34 @@ var configCases = []cfgCase{
         regex: Running
         action: keep`,
 		want: []cfgWant{
+			{lint.KeepsNothing, "# D", 0, "rule 0 (drop) drops every target whatever its labels: the job keeps nothing", ""},
 			{lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (drop) drops every target", ""},
 			{lint.UnreachableRule, "# B", 2, "rule 2 (keep) never runs: rule 0 (drop) drops every target", ""},
 		}},
 	{name: "SD002 after a drop without source labels", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:
-      - action: drop
+      - action: drop # D
       - target_label: a # A
         replacement: b`,
-		want: []cfgWant{{lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (drop) drops every target", ""}}},
+		want: []cfgWant{{lint.KeepsNothing, "# D", 0, "rule 0 (drop) drops every target whatever its labels: the job keeps nothing", ""}, {lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (drop) drops every target", ""}}},
 	{name: "SD002 after a keep without source labels", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:
-      - action: keep
+      - action: keep # D
         regex: .+
       - target_label: a # A
         replacement: b`,
-		want: []cfgWant{{lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (keep) drops every target", ""}}},
+		want: []cfgWant{{lint.KeepsNothing, "# D", 0, "rule 0 (keep) drops every target whatever its labels: the job keeps nothing", ""}, {lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (keep) drops every target", ""}}},
 	{name: "SD002 after a dropequal of a label with itself", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:
-      - source_labels: [__meta_kubernetes_pod_name]
+      - source_labels: [__meta_kubernetes_pod_name] # D
         target_label: __meta_kubernetes_pod_name
         action: dropequal
       - target_label: a # A
         replacement: b`,
-		want: []cfgWant{{lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (dropequal) drops every target", ""}}},
+		want: []cfgWant{{lint.KeepsNothing, "# D", 0, "rule 0 (dropequal) drops every target whatever its labels: the job keeps nothing", ""}, {lint.UnreachableRule, "# A", 1, "rule 1 (replace) never runs: rule 0 (dropequal) drops every target", ""}}},
 	{name: "SD002 none: drops that depend on the target", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:
@@ -199,8 +200,11 @@ var configCases = []cfgCase{
         action: dropequal
       - target_label: a
         replacement: b
-      - action: drop
-        regex: .*`},
+      - action: drop # D
+        regex: .*`,
+		// The last rule drops everything: nothing after it, but the job
+		// keeps nothing.
+		want: []cfgWant{{lint.KeepsNothing, "# D", 4, "rule 4 (drop) drops every target whatever its labels: the job keeps nothing", ""}}},
 
 	// SD003 overwritten-label.
 	{name: "SD003 replace then replace", job: `

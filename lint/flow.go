@@ -27,15 +27,16 @@ func dropsEverything(rule *promrelabel.Config) bool {
 	return false
 }
 
-// unreachableRules reports SD002: one finding per rule after the first
-// rule that drops every target.
+// unreachableRules reports the first rule that drops every target (SD102:
+// the job keeps nothing, which needs no objects to know), and one SD002 per
+// rule after it.
 func unreachableRules(job *promconfig.Job) []report.Finding {
 	rules := job.Scrape.RelabelConfigs
 	for i, rule := range rules {
 		if !dropsEverything(rule) {
 			continue
 		}
-		var out []report.Finding
+		out := []report.Finding{newFinding(KeepsNothing, job, i, fmt.Sprintf("%s drops every target whatever its labels: the job keeps nothing", ruleRef(rule, i)))}
 		for k := i + 1; k < len(rules); k++ {
 			out = append(out, newFinding(UnreachableRule, job, k, fmt.Sprintf("%s never runs: %s drops every target",
 				ruleRef(rules[k], k), ruleRef(rule, i))))

@@ -87,7 +87,7 @@ func Check(jobs []Job) []report.Finding {
 	for _, j := range jobs {
 		out = append(out, checkConfig(j.Config)...)
 		if j.Result != nil {
-			out = append(out, checkResult(j)...)
+			out = append(out, unseen(out, checkResult(j))...)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b report.Finding) int {
@@ -95,6 +95,28 @@ func Check(jobs []Job) []report.Finding {
 			cmp.Compare(a.Job, b.Job), cmp.Compare(a.Message, b.Message))
 	})
 	return out
+}
+
+// unseen returns the findings of more whose ID, job and rule no finding of
+// seen has: a rule the config alone shows to drop everything is reported
+// once, not again from the targets.
+func unseen(seen, more []report.Finding) []report.Finding {
+	type key struct {
+		id, job string
+		rule    int
+	}
+	keyOf := func(f *report.Finding) key {
+		k := key{f.ID, f.Job, -1}
+		if f.Rule != nil {
+			k.rule = *f.Rule
+		}
+		return k
+	}
+	have := map[key]bool{}
+	for i := range seen {
+		have[keyOf(&seen[i])] = true
+	}
+	return slices.DeleteFunc(more, func(f report.Finding) bool { return have[keyOf(&f)] })
 }
 
 // newFinding fills a finding's ID, name and default severity from Rules,

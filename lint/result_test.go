@@ -356,3 +356,31 @@ func TestExamples(t *testing.T) {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
+
+// A rule that drops everything whatever the labels is reported once, from
+// the config, not again from the targets it dropped.
+func TestKeepsNothingOnce(t *testing.T) {
+	ev := evaluate(t, `scrape_configs:
+  - job_name: j
+    kubernetes_sd_configs: [{role: pod}]
+    relabel_configs:
+      - action: drop
+`, `apiVersion: v1
+kind: Pod
+metadata: {name: web-0, namespace: shop, uid: 00000000-0000-0000-0000-000000000001}
+spec:
+  containers: [{name: web, image: web:1}]
+status: {phase: Running, podIP: 10.244.1.5}
+`)
+	var got []string
+	for _, f := range lint.Check(ev.jobs) {
+		got = append(got, f.ID+" "+f.Message)
+	}
+	want := []string{
+		"SD103 job discovers 1 target and keeps none: 1 dropped, 0 invalid",
+		"SD102 rule 0 (drop) drops every target whatever its labels: the job keeps nothing",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
