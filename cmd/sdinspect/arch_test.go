@@ -27,6 +27,8 @@ func TestArchitecture(t *testing.T) {
 		{pkg: "expect", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", "k8s.io/api/core/v1"}},
 		// diff compares two results; it runs neither discovery nor relabeling.
 		{pkg: "diff", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", "k8s.io/api/core/v1"}},
+		// lint reads configs and results; it relabels nothing and lists nothing.
+		{pkg: "lint", forbiddenDeps: []string{module + "relabel", module + "cluster", module + "expect", module + "diff", "k8s.io/client-go"}},
 		{pkg: "report", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", "k8s.io/api/core/v1"}},
 		// promconfig links Prometheus's Kubernetes SD (so that its config
 		// section parses), which brings client-go along, but uses none of it.
