@@ -76,18 +76,22 @@ type pair struct{ key, value *yaml.Node }
 // (<<) expanded as YAML merges them: keys written in n win, then the merged
 // mappings in order. A key written twice is an error.
 func (p *parser) pairs(n *yaml.Node, what string) ([]pair, error) {
-	return p.pairsDepth(n, what, 0)
+	return p.pairsSeen(n, what, map[*yaml.Node]bool{})
 }
 
-func (p *parser) pairsDepth(n *yaml.Node, what string, depth int) ([]pair, error) {
+// pairsSeen is pairs, merging each mapping at most once: a mapping merged
+// again adds nothing, as the keys of its first merge win, and merges of
+// merges of the same mappings would otherwise take exponential time.
+func (p *parser) pairsSeen(n *yaml.Node, what string, seenMaps map[*yaml.Node]bool) ([]pair, error) {
 	at := n
 	n = resolve(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, p.errorf(at, "%s: want a mapping, found %s", what, describe(n))
 	}
-	if depth > maxAliasDepth {
-		return nil, p.errorf(at, "%s: merge keys nested too deep", what)
+	if seenMaps[n] {
+		return nil, nil
 	}
+	seenMaps[n] = true
 	var out, merged []pair
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -98,7 +102,7 @@ func (p *parser) pairsDepth(n *yaml.Node, what string, depth int) ([]pair, error
 				sources = r.Content
 			}
 			for _, s := range sources {
-				ps, err := p.pairsDepth(s, what, depth+1)
+				ps, err := p.pairsSeen(s, what, seenMaps)
 				if err != nil {
 					return nil, err
 				}
@@ -209,18 +213,36 @@ func (p *parser) labels(n *yaml.Node, what string) (map[string]string, error) {
 	return out, nil
 }
 
+// maxExpanded bounds the nodes expand writes out: aliases of aliases can
+// make a short file stand for billions of them.
+const maxExpanded = 200_000
+
+var errTooLarge = fmt.Errorf("more than %d YAML nodes once its aliases are expanded", maxExpanded)
+
 // expand returns a copy of n with every alias replaced by a copy of what it
-// names, so that n can be written out on its own, and without comments.
-func expand(n *yaml.Node) *yaml.Node {
+// names, so that n can be written out on its own, and without comments. It
+// fails beyond maxExpanded nodes.
+func expand(n *yaml.Node) (*yaml.Node, error) {
+	budget := maxExpanded
+	return expandWithin(n, &budget)
+}
+
+func expandWithin(n *yaml.Node, budget *int) (*yaml.Node, error) {
+	if *budget--; *budget < 0 {
+		return nil, errTooLarge
+	}
 	n = resolve(n)
 	c := *n
 	c.Anchor, c.Alias = "", nil
 	c.HeadComment, c.LineComment, c.FootComment = "", "", ""
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, child := range n.Content {
-		c.Content[i] = expand(child)
+		var err error
+		if c.Content[i], err = expandWithin(child, budget); err != nil {
+			return nil, err
+		}
 	}
-	return &c
+	return &c, nil
 }
 
 // writeInPlace writes n out as YAML text on its own, each line as low as it
@@ -230,7 +252,10 @@ func expand(n *yaml.Node) *yaml.Node {
 // so unless the layout was compacted (flow style over several lines,
 // comments or blank lines within).
 func writeInPlace(n *yaml.Node) ([]byte, error) {
-	c := expand(n)
+	c, err := expand(n)
+	if err != nil {
+		return nil, err
+	}
 	text, err := yaml.Marshal(c)
 	if err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
 package expect
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -223,5 +225,48 @@ func TestParseObjectsKeepTheirLines(t *testing.T) {
 	var back map[string]any
 	if err := yaml.Unmarshal(obj.YAML, &back); err != nil || back["kind"] != "Pod" {
 		t.Errorf("YAML does not read back as the Pod: %v, %v", back, err)
+	}
+}
+
+func TestParseAliasBombs(t *testing.T) {
+	t.Parallel()
+	levels := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	// Each label set merges the one before ten times over.
+	merges := "  - &m0 {k0: v}\n"
+	for i := 1; i < 10; i++ {
+		prev, cur := string(rune('a'+i-1)), string(rune('a'+i))
+		levels += fmt.Sprintf("%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", cur, cur, prev, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+		merges += fmt.Sprintf("  - &m%d {<<: [%s], k%d: v}\n", i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*m%d, ", i-1), 10), ", "), i)
+	}
+	tests := []struct {
+		name, file, want string
+	}{
+		{
+			name: "an object of a billion nodes",
+			file: "tests:\n- config: p.yml\n  objects:\n  - " + strings.ReplaceAll(strings.TrimSpace(levels), "\n", "\n    ") + "\n  counts: {kept: 1}\n",
+			want: "t.yml:4: tests[0]: objects[0]: more than 200000 YAML nodes once its aliases are expanded",
+		},
+		{
+			name: "merges of merges",
+			file: "tests:\n- config: p.yml\n  discovered:\n" + merges + "  counts: {kept: 1}\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			f, err := Parse("t.yml", []byte(tt.file))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatal(err)
+			case tt.want == "" && len(f.Tests[0].Discovered[9]) != 10:
+				t.Errorf("last label set %v, want k0 to k9", f.Tests[0].Discovered[9])
+			case tt.want != "" && (err == nil || err.Error() != tt.want):
+				t.Errorf("error %v, want %s", err, tt.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
 	}
 }

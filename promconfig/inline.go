@@ -26,7 +26,10 @@ func LoadScrapeConfig(file string, n *yaml.Node) (*Job, error) {
 	// The loader reads text: write the config out, aliases expanded (their
 	// anchors may be elsewhere in file) and in block style, which setAside
 	// needs to set sections aside.
-	job := expandAliases(n)
+	job, err := expandAliases(n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: scrape_config: %w", at, err)
+	}
 	job.Style &^= yaml.FlowStyle
 	text, err := yaml.Marshal(wrapJob(job))
 	if err != nil {
@@ -68,17 +71,33 @@ func wrapJob(job *yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{top}}
 }
 
+// maxExpanded bounds the nodes expandAliases writes out: aliases of
+// aliases can make a short file stand for billions of them.
+const maxExpanded = 200_000
+
 // expandAliases returns a copy of n with every alias replaced by a copy of
-// what it names; the copies keep the lines they were written at.
-func expandAliases(n *yaml.Node) *yaml.Node {
+// what it names; the copies keep the lines they were written at. It fails
+// beyond maxExpanded nodes.
+func expandAliases(n *yaml.Node) (*yaml.Node, error) {
+	budget := maxExpanded
+	return expandWithin(n, &budget)
+}
+
+func expandWithin(n *yaml.Node, budget *int) (*yaml.Node, error) {
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("more than %d YAML nodes once its aliases are expanded", maxExpanded)
+	}
 	n = resolve(n)
 	c := *n
 	c.Anchor, c.Alias = "", nil
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, child := range n.Content {
-		c.Content[i] = expandAliases(child)
+		var err error
+		if c.Content[i], err = expandWithin(child, budget); err != nil {
+			return nil, err
+		}
 	}
-	return &c
+	return &c, nil
 }
 
 // yamlLineRef is how the YAML decoder names a line in its messages.

@@ -1,6 +1,8 @@
 package promconfig_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,6 +106,11 @@ func TestLoadScrapeConfigErrors(t *testing.T) {
 			want: "t.yml:2: scrape_config: job_name is empty",
 		},
 		{
+			name: "a billion nodes",
+			text: aliasBomb() + "scrape_config:\n  job_name: x\n  params: {a: *i}\n",
+			want: "t.yml:11: scrape_config: more than 200000 YAML nodes once its aliases are expanded",
+		},
+		{
 			name: "not a mapping",
 			text: "scrape_config: [a]\n",
 			want: "t.yml:1: scrape_config: want a mapping",
@@ -121,4 +128,15 @@ func TestLoadScrapeConfigErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// aliasBomb defines the anchor i, a list of 10^9 strings written in nine
+// lines.
+func aliasBomb() string {
+	text := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for c := 'b'; c <= 'i'; c++ {
+		p := string(c - 1)
+		text += fmt.Sprintf("%c: &%c [%s]\n", c, c, strings.TrimSuffix(strings.Repeat("*"+p+", ", 10), ", "))
+	}
+	return text
 }
