@@ -7,8 +7,12 @@ import (
 	"encoding/xml"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 )
 
 // TestExampleTests runs the example test files the README points to: they
@@ -171,5 +175,88 @@ func writeTestFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReadmeTestExamples holds the README's examples of test files to
+// what sdinspect does: the complete example runs, passing, with the output
+// shown, and fails as shown once it wants one more label; the example
+// against a prometheus.yml is one of the tests of testdata/examples/tests,
+// which TestExampleTests runs.
+func TestReadmeTestExamples(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n#### A complete example\n")
+	if !ok {
+		t.Fatal("no complete example in the README")
+	}
+	blocks := fencedBlocks(section)
+	if len(blocks) < 4 {
+		t.Fatalf("%d code blocks after the complete example, want the test file, its output, its failure and a test against a prometheus.yml", len(blocks))
+	}
+	dir := t.TempDir()
+	runExample := func(text string, wantCode int) string {
+		writeTestFile(t, filepath.Join(dir, "web.test.yml"), text)
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"test", filepath.Join(dir, "web.test.yml")}, &stdout, &stderr); code != wantCode {
+			t.Fatalf("exit %d, want %d\n%s%s", code, wantCode, stdout.String(), stderr.String())
+		}
+		return strings.ReplaceAll(stdout.String(), dir+string(filepath.Separator), "")
+	}
+	shown, ok := strings.CutPrefix(blocks[1], "$ sdinspect test web.test.yml\n")
+	if !ok {
+		t.Fatalf("the output block does not start with the command: %q", blocks[1])
+	}
+	if got := runExample(blocks[0], exitOK); got != shown {
+		t.Errorf("the README shows:\n%s\nsdinspect prints:\n%s", shown, got)
+	}
+	broken := strings.Replace(blocks[0], "pod: web-0}", "pod: web-0, team: web}", 1)
+	got := runExample(broken, exitFindings)
+	// The README leaves out lines where it shows "...".
+	rest := got
+	for _, line := range strings.Split(strings.TrimSuffix(blocks[2], "\n"), "\n") {
+		if strings.TrimSpace(line) == "..." {
+			continue
+		}
+		i := strings.Index(rest, line+"\n")
+		if i < 0 {
+			t.Fatalf("README line %q not in the output, in order:\n%s", line, got)
+		}
+		rest = rest[i+len(line)+1:]
+	}
+	var snippet, examples struct{ Tests []any }
+	if err := yaml.Unmarshal([]byte(blocks[3]), &snippet); err != nil || len(snippet.Tests) != 1 {
+		t.Fatalf("the prometheus.yml example: %v, %d tests", err, len(snippet.Tests))
+	}
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "examples", "tests", "pods.test.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &examples); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(examples.Tests, func(x any) bool { return cmp.Equal(x, snippet.Tests[0]) }) {
+		t.Errorf("the README's test against a prometheus.yml is not one of testdata/examples/tests/pods.test.yml's:\n%s", blocks[3])
+	}
+}
+
+// fencedBlocks returns the contents of the ``` code blocks of a Markdown text.
+func fencedBlocks(md string) []string {
+	var out []string
+	for {
+		_, rest, ok := strings.Cut(md, "```")
+		if !ok {
+			return out
+		}
+		_, rest, _ = strings.Cut(rest, "\n") // the info string
+		block, after, ok := strings.Cut(rest, "```")
+		if !ok {
+			return out
+		}
+		out = append(out, block)
+		md = after
 	}
 }
