@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -26,10 +25,14 @@ import (
 // for real, in testdata/examples, which is laid out as the jobs expect
 // (prometheus.yml, cluster.yaml, tests/*.yml).
 //
-// The GitHub workflow is checked by actionlint; both jobs are validated
-// against the JSON schemas editors use (SchemaStore's github-workflow.json,
-// GitLab's ci.json as gitlab-ci.json) when those are in the schema
-// directory (see internal/schemadir), and skipped otherwise.
+// The syntax check of the GitHub workflow is actionlint, which knows the
+// workflow syntax, the expression language and the inputs of popular
+// actions (checkout and setup-go among them). The GitLab job gets
+// gitlabCheck, a keyword check written from GitLab's CI/CD YAML reference
+// (not GitLab's JSON schema: no Go module ships it). Each check is shown
+// to refuse broken variants. The SARIF the commands write is validated
+// against the OASIS SARIF 2.1.0 schema (see internal/schemadir), their
+// JUnit against junit-10.xsd.
 func TestReadmeSnippets(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -43,14 +46,15 @@ func TestReadmeSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sarif := sarifSchema(t)
 	tests := []struct {
-		name, heading, schema string
-		scripts               func(t *testing.T, doc map[string]any) []string
-		structure             func(t *testing.T, doc map[string]any, cmds []snippetCommand)
-		lint                  bool
+		name, heading, check string
+		scripts              func(t *testing.T, doc map[string]any) []string
+		structure            func(t *testing.T, doc map[string]any, cmds []snippetCommand)
+		syntax               func(t *testing.T, block []byte, doc map[string]any)
 	}{
-		{"GitHub Actions", "#### GitHub Actions", "github-workflow.json", githubScripts, githubStructure, true},
-		{"GitLab CI", "#### GitLab CI", "gitlab-ci.json", gitlabScripts, gitlabStructure, false},
+		{"GitHub Actions", "#### GitHub Actions", "actionlint", githubScripts, githubStructure, actionlintClean},
+		{"GitLab CI", "#### GitLab CI", "keywords", gitlabScripts, gitlabStructure, gitlabKeywordsClean},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,11 +68,8 @@ func TestReadmeSnippets(t *testing.T) {
 				cmds = append(cmds, parseScript(t, script)...)
 			}
 			t.Run("structure", func(t *testing.T) { tt.structure(t, doc, cmds) })
-			if tt.lint {
-				t.Run("actionlint", func(t *testing.T) { actionlintClean(t, block) })
-			}
-			t.Run("schema", func(t *testing.T) { validateSnippet(t, tt.schema, doc) })
-			t.Run("commands", func(t *testing.T) { runSnippetCommands(t, cmds, junit) })
+			t.Run(tt.check, func(t *testing.T) { tt.syntax(t, block, doc) })
+			t.Run("commands", func(t *testing.T) { runSnippetCommands(t, cmds, junit, sarif) })
 		})
 	}
 }
@@ -91,49 +92,9 @@ func yamlBlockAfter(t *testing.T, readme []byte, heading string) []byte {
 	return append(block, '\n')
 }
 
-// validateSnippet validates doc against a JSON schema from the schema
-// directory, and skips when the schema is not there.
-func validateSnippet(t *testing.T, name string, doc map[string]any) {
-	f, err := os.Open(schemadir.Find(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	schemaDoc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(name, schemaDoc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(name)
-	if err != nil {
-		t.Fatalf("compiling %s: %v", name, err)
-	}
-	// Through JSON, so that numbers and maps are what the validator takes.
-	j, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(j))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(inst); err != nil {
-		t.Errorf("the snippet does not validate against %s: %v", name, err)
-	}
-	// The check can fail: a job with a key neither CI knows must not pass.
-	doc["bogus-top-level-key"] = map[string]any{"bogus": 1}
-	defer delete(doc, "bogus-top-level-key")
-	j, _ = json.Marshal(doc)
-	inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(j))
-	if s.Validate(inst) == nil {
-		t.Errorf("%s accepts a snippet with a bogus key: the check proves nothing", name)
-	}
-}
-
-func actionlintClean(t *testing.T, block []byte) {
+// actionlintClean lints the workflow with actionlint, and shows that the
+// lint can fail: each broken variant must draw an error.
+func actionlintClean(t *testing.T, block []byte, _ map[string]any) {
 	// No shellcheck or pyflakes: what they say depends on the machine.
 	l, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
 	if err != nil {
@@ -146,9 +107,39 @@ func actionlintClean(t *testing.T, block []byte) {
 	for _, e := range errs {
 		t.Errorf("actionlint: line %d: %s [%s]", e.Line, e.Message, e.Kind)
 	}
-	broken := bytes.Replace(block, []byte("if: always()"), []byte("if: always(("), 1)
-	if errs, _ := l.Lint("broken.yml", broken, nil); len(errs) == 0 {
-		t.Errorf("actionlint accepts a broken expression: the check proves nothing")
+	// kind is the actionlint rule that must report the break.
+	broken := []struct{ name, old, new, kind string }{
+		{"bogus job key", "    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    bogus-key: 1\n", "syntax-check"},
+		{"bogus step key", "      - run: go install", "      - bogus-key: 1\n        run: go install", "syntax-check"},
+		{"unclosed if expression", "if: always()", "if: always((", "expression"},
+		{"unknown function in if", "if: always()", "if: allways()", "expression"},
+		{"unknown event", "  pull_request:\n", "  pull_requests:\n", "events"},
+		// actionlint knows the inputs of checkout and setup-go, not those
+		// of upload-sarif: githubStructure checks its sarif_file.
+		{"unknown input of checkout", "fetch-depth:", "fetch-depths:", "action"},
+	}
+	for _, b := range broken {
+		t.Run("refuses "+b.name, func(t *testing.T) {
+			workflow := bytes.Replace(block, []byte(b.old), []byte(b.new), 1)
+			if bytes.Equal(workflow, block) {
+				t.Fatalf("the edit %q changed nothing", b.old)
+			}
+			errs, err := l.Lint("broken.yml", workflow, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.ContainsFunc(errs, func(e *actionlint.Error) bool { return e.Kind == b.kind }) {
+				t.Errorf("actionlint reports no %s error for a workflow with a %s (errors: %v):\n%s", b.kind, b.name, errs, workflow)
+			}
+		})
+	}
+}
+
+// gitlabKeywordsClean runs gitlabCheck on the job; TestGitLabCheck shows
+// the check refusing broken files.
+func gitlabKeywordsClean(t *testing.T, _ []byte, doc map[string]any) {
+	if err := gitlabCheck(doc); err != nil {
+		t.Errorf("the job breaks GitLab's CI/CD YAML reference: %v", err)
 	}
 }
 
@@ -287,9 +278,8 @@ var errNoSnippetCommands = errors.New("no sdinspect command")
 // runSnippetCommands runs the sdinspect commands in testdata/examples,
 // with `git show REF:FILE > OUT` standing for FILE as it is (the base of
 // the diff is then the head) and /tmp/ files in a temporary directory.
-func runSnippetCommands(t *testing.T, cmds []snippetCommand, junit *xsd.Schema) {
+func runSnippetCommands(t *testing.T, cmds []snippetCommand, junit *xsd.Schema, sarif *jsonschema.Schema) {
 	tmp := t.TempDir()
-	sarif := sarifSchemaIfAvailable(t)
 	t.Chdir("../../testdata/examples")
 	n := 0
 	for _, c := range cmds {
@@ -342,10 +332,8 @@ func runSnippetCommand(t *testing.T, c snippetCommand, tmp string, junit *xsd.Sc
 		if err != nil {
 			t.Fatalf("%q writes no JSON: %v", c.line, err)
 		}
-		if sarif != nil {
-			if err := sarif.Validate(inst); err != nil {
-				t.Errorf("%q writes SARIF the SARIF 2.1.0 schema refuses: %v", c.line, err)
-			}
+		if err := sarif.Validate(inst); err != nil {
+			t.Errorf("%q writes SARIF the SARIF 2.1.0 schema refuses: %v", c.line, err)
 		}
 	case "github":
 		command := regexp.MustCompile(`^::(error|warning|notice)( [^:]*)?::`)
@@ -372,17 +360,13 @@ func inTmp(tmp, path string) string {
 	return path
 }
 
-// sarifSchemaIfAvailable compiles the SARIF 2.1.0 schema when the schema
-// directory has it; without it the SARIF is only checked to be JSON.
-func sarifSchemaIfAvailable(t *testing.T) *jsonschema.Schema {
-	dir, err := schemadir.Dir()
+// sarifSchema compiles the OASIS SARIF 2.1.0 schema, with format
+// assertions on, as report's TestSARIFSchema does.
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(schemadir.SARIF(t))
 	if err != nil {
-		return nil
-	}
-	f, err := os.Open(filepath.Join(dir, "sarif-schema-2.1.0.json"))
-	if err != nil {
-		t.Logf("SARIF output checked as JSON only: %v", err)
-		return nil
+		t.Fatal(err)
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
@@ -394,5 +378,9 @@ func sarifSchemaIfAvailable(t *testing.T) *jsonschema.Schema {
 	if err := c.AddResource("sarif.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	return c.MustCompile("sarif.json")
+	s, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatalf("compiling the SARIF schema: %v", err)
+	}
+	return s
 }
