@@ -240,6 +240,40 @@ current-context: x
 		}
 	})
 
+	t.Run("diff live equals diff on a snapshot", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "cluster.yaml")
+		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
+			t.Fatalf("snapshot: exit %d; stderr:\n%s", code, stderr)
+		}
+		// The head config inverts the pod job's keep on prometheus.io/scrape.
+		base, err := os.ReadFile(configPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := filepath.Join(dir, "head.yml")
+		writeFile(t, head, strings.Replace(string(base), "regex: true\n", "regex: \"false\"\n", 1))
+		diffRun := func(args ...string) report.DiffReport {
+			t.Helper()
+			code, stdout, stderr := runCLI(t, append([]string{"diff", "--base", configPath, "--head", head, "-o", "json", "--exit-code"}, args...)...)
+			if code != exitFindings {
+				t.Fatalf("diff %v: exit %d, want %d; stderr:\n%s", args, code, exitFindings, stderr)
+			}
+			var r report.DiffReport
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		live, offline := diffRun(conn...), diffRun("--from", file)
+		if diff := cmp.Diff(offline, live); diff != "" {
+			t.Errorf("diff over the snapshot and live differ (-snapshot +live):\n%s", diff)
+		}
+		if live.Summary.TargetsRemoved == 0 {
+			t.Errorf("inverting the pod job's keep removed no target: %+v", live.Summary)
+		}
+	})
+
 	t.Run("one namespace allowed is partial", func(t *testing.T) {
 		cert, key := c.ClientCert(t, "shop-only", "shop-readers")
 		c.GrantInNamespace(t, "shop", "shop-readers", readRules...)
