@@ -225,13 +225,8 @@ func (o *diffOptions) loadConfigs(renames map[string]string) (base, head *diffCo
 		}
 		wanted[name] = true
 	}
-	for old, nu := range renames {
-		if wanted[old] || wanted[nu] {
-			wanted[old], wanted[nu] = true, true
-		} else if len(wanted) > 0 {
-			// Neither job is compared.
-			delete(renames, old)
-		}
+	if len(wanted) > 0 {
+		pickPartners(wanted, renames)
 	}
 	for _, c := range []*diffConfig{base, head} {
 		for _, j := range c.cfg.Jobs {
@@ -242,4 +237,25 @@ func (o *diffOptions) loadConfigs(renames map[string]string) (base, head *diffCo
 		slices.SortFunc(c.jobs, func(a, b *promconfig.Job) int { return strings.Compare(a.Scrape.JobName, b.Scrape.JobName) })
 	}
 	return base, head, nil
+}
+
+// pickPartners adds to wanted the partner of each job in it, and the
+// partners of those, and deletes from renames those of jobs not wanted.
+// Renames can chain (a=b, c=a: head's a is base's c), so one pass over
+// them, in whatever order, would not do.
+func pickPartners(wanted map[string]bool, renames map[string]string) {
+	for grown := true; grown; {
+		grown = false
+		for old, nu := range renames {
+			if wanted[old] != wanted[nu] {
+				wanted[old], wanted[nu] = true, true
+				grown = true
+			}
+		}
+	}
+	for old, nu := range renames {
+		if !wanted[old] && !wanted[nu] {
+			delete(renames, old)
+		}
+	}
 }

@@ -314,3 +314,28 @@ func TestDiffExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffRenameChain checks that --job picks the partners of partners:
+// with base a renamed to head b and base c to head a, --job b compares
+// head b with base a, and so head a with base c. Map order once decided
+// whether c was picked, so the run is repeated.
+func TestDiffRenameChain(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"base.yml": "scrape_configs:\n  - {job_name: a, static_configs: [{targets: [\"a:1\"]}]}\n  - {job_name: c, static_configs: [{targets: [\"c:1\"]}]}\n",
+		"head.yml": "scrape_configs:\n  - {job_name: a, static_configs: [{targets: [\"c:1\"]}]}\n  - {job_name: b, static_configs: [{targets: [\"a:1\"]}]}\n",
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{`a: relabelled c:1: job "c"->"a"`, `b: relabelled a:1: job "a"->"b"`}
+	for range 50 {
+		r := runDiff(t, "--base", filepath.Join(dir, "base.yml"), "--head", filepath.Join(dir, "head.yml"),
+			"--rename", "a=b", "--rename", "c=a", "--job", "b")
+		if d := cmp.Diff(want, targetList(r)); d != "" {
+			t.Fatalf("differences (-want +got):\n%s", d)
+		}
+	}
+}
