@@ -109,6 +109,24 @@ var configCases = []cfgCase{
         target_label: pod`,
 		want: []cfgWant{{lint.UnknownSourceLabel, "# A", 0,
 			"rule 0 (replace) reads __meta_kubernetes_pod_name, but the job has no kubernetes_sd_configs", ""}}},
+	{name: "SD001 none: http_sd_configs may set any label", job: `
+    http_sd_configs: [{url: "http://sd.example/targets"}]
+    relabel_configs:
+      - source_labels: [__meta_kubernetes_pod_name]
+        target_label: pod`},
+	{name: "SD001 none: a file_sd_configs glob that matches no file yet", job: `
+    file_sd_configs: [{files: [targets/*.json]}]
+    relabel_configs:
+      - source_labels: [__meta_kubernetes_pod_name]
+        target_label: pod`},
+	{name: "SD001 file_sd_configs glob whose files are all read", job: `
+    file_sd_configs: [{files: ["*.json"]}]
+    relabel_configs:
+      - source_labels: [__meta_kubernetes_pod_name] # A
+        target_label: pod`,
+		files: map[string]string{"targets.json": `[{"targets": ["b:1"]}]`},
+		want: []cfgWant{{lint.UnknownSourceLabel, "# A", 0,
+			"rule 0 (replace) reads __meta_kubernetes_pod_name, but the job has no kubernetes_sd_configs", ""}}},
 	{name: "SD001 set by a later rule only", job: `
     kubernetes_sd_configs: [{role: pod}]
     relabel_configs:

@@ -2,12 +2,14 @@ package lint
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/prometheus/common/model"
 
+	"github.com/prometheus/prometheus/discovery/file"
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 	promrelabel "github.com/prometheus/prometheus/model/relabel"
 
@@ -23,8 +25,13 @@ const kubernetesMeta = model.MetaLabelPrefix + "kubernetes_"
 // unknownSourceLabels reports SD001: every __meta_kubernetes_ label a rule
 // reads that the job's kubernetes_sd_configs can never produce, no earlier
 // rule sets, and no static or file SD group carries. Labels outside
-// __meta_kubernetes_ are never reported: anything may set those.
+// __meta_kubernetes_ are never reported: anything may set those. Nor is
+// anything in a job whose targets may carry labels unseen now (see
+// unseenGroups).
 func unknownSourceLabels(job *promconfig.Job) []report.Finding {
+	if unseenGroups(job) {
+		return nil
+	}
 	catalogues := make([]discovery.Names, len(job.Kubernetes))
 	for i, sd := range job.Kubernetes {
 		catalogues[i] = discovery.LabelNames(sd)
@@ -83,6 +90,29 @@ func inGroups(job *promconfig.Job, name string) bool {
 		}
 		for _, t := range g.Targets {
 			if _, ok := t[ln]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unseenGroups reports whether the job has target groups whose labels are
+// not known from the config: those of http_sd_configs, which may carry any
+// label, and those of a file_sd_configs glob that matches no file yet.
+func unseenGroups(job *promconfig.Job) bool {
+	for _, note := range job.NotRun {
+		if strings.HasPrefix(note, "http_sd_configs ") {
+			return true
+		}
+	}
+	for _, sd := range job.Scrape.ServiceDiscoveryConfigs {
+		fsd, ok := sd.(*file.SDConfig)
+		if !ok {
+			continue
+		}
+		for _, pat := range fsd.Files {
+			if names, err := filepath.Glob(pat); err != nil || len(names) == 0 {
 				return true
 			}
 		}
