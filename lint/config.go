@@ -1,10 +1,6 @@
 package lint
 
 import (
-	"fmt"
-
-	promrelabel "github.com/prometheus/prometheus/model/relabel"
-
 	"github.com/sdinspect/sdinspect/promconfig"
 	"github.com/sdinspect/sdinspect/report"
 )
@@ -28,10 +24,4 @@ func checkConfig(job *promconfig.Job) []report.Finding {
 		out = append(out, check(job)...)
 	}
 	return out
-}
-
-// ruleRef is how config findings name a rule: rule 3 (keep), with its
-// index in relabel_configs.
-func ruleRef(rule *promrelabel.Config, i int) string {
-	return fmt.Sprintf("rule %d (%s)", i, rule.Action)
 }

@@ -20,8 +20,7 @@ const (
 	costMinDiscovered  = 10
 	costMaxKeptPercent = 10
 
-	metaPrefix     = "__meta_kubernetes_"
-	namespaceLabel = metaPrefix + "namespace"
+	namespaceLabel = kubernetesMeta + "namespace"
 	stateKept      = "kept"
 	stateInvalid   = "invalid"
 )
@@ -166,7 +165,7 @@ func labelSelectorTip(j Job, sd *kubernetes.SDConfig, rule *promrelabel.Config, 
 // mirrored reports whether every kept target carries, on its endpoints or
 // endpointslice object, the service label value the keep tested.
 func mirrored(j Job, role kubernetes.Role, key string, rule *promrelabel.Config) bool {
-	own := metaPrefix + string(role) + "_label_" + key
+	own := kubernetesMeta + string(role) + "_label_" + key
 	src := string(rule.SourceLabels[0])
 	n := 0
 	for _, t := range j.Result.Targets {
@@ -191,10 +190,10 @@ func objectKinds() []string {
 // _labelpresent_<key> into kind and (sanitised) key.
 func objectLabel(name string) (kind, key string, present, ok bool) {
 	for _, k := range objectKinds() {
-		if key, ok := strings.CutPrefix(name, metaPrefix+k+"_labelpresent_"); ok && key != "" {
+		if key, ok := strings.CutPrefix(name, kubernetesMeta+k+"_labelpresent_"); ok && key != "" {
 			return k, key, true, true
 		}
-		if key, ok := strings.CutPrefix(name, metaPrefix+k+"_label_"); ok && key != "" {
+		if key, ok := strings.CutPrefix(name, kubernetesMeta+k+"_label_"); ok && key != "" {
 			return k, key, false, true
 		}
 	}
@@ -205,7 +204,7 @@ func objectLabel(name string) (kind, key string, present, ok bool) {
 func objectAnnotation(name string) (kind, key string, ok bool) {
 	for _, k := range objectKinds() {
 		for _, infix := range []string{"_annotation_", "_annotationpresent_"} {
-			if key, ok := strings.CutPrefix(name, metaPrefix+k+infix); ok && key != "" {
+			if key, ok := strings.CutPrefix(name, kubernetesMeta+k+infix); ok && key != "" {
 				return k, key, true
 			}
 		}

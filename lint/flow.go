@@ -36,10 +36,10 @@ func unreachableRules(job *promconfig.Job) []report.Finding {
 		if !dropsEverything(rule) {
 			continue
 		}
-		out := []report.Finding{newFinding(KeepsNothing, job, i, fmt.Sprintf("%s drops every target whatever its labels: the job keeps nothing", ruleRef(rule, i)))}
+		out := []report.Finding{newFinding(KeepsNothing, job, i, fmt.Sprintf("%s drops every target whatever its labels: the job keeps nothing", ruleName(rule, i)))}
 		for k := i + 1; k < len(rules); k++ {
 			out = append(out, newFinding(UnreachableRule, job, k, fmt.Sprintf("%s never runs: %s drops every target",
-				ruleRef(rules[k], k), ruleRef(rule, i))))
+				ruleName(rules[k], k), ruleName(rule, i))))
 		}
 		return out
 	}
@@ -124,7 +124,7 @@ func overwrittenLabels(job *promconfig.Job) []report.Finding {
 			}
 			if overwrites(rules[k], label) {
 				out = append(out, newFinding(OverwrittenLabel, job, i, fmt.Sprintf("%s sets %s, but %s overwrites it before any rule reads it",
-					ruleRef(rule, i), label, ruleRef(rules[k], k))))
+					ruleName(rule, i), label, ruleName(rules[k], k))))
 				break
 			}
 		}
@@ -143,7 +143,7 @@ func hashmodsWithoutKeep(job *promconfig.Job) []report.Finding {
 		if rule.Action != promrelabel.HashMod || !shardsNothing(rules[i+1:], rule.TargetLabel) {
 			continue
 		}
-		f := newFinding(HashmodWithoutKeep, job, i, fmt.Sprintf("%s sets %s, but no later keep or drop reads it", ruleRef(rule, i), rule.TargetLabel))
+		f := newFinding(HashmodWithoutKeep, job, i, fmt.Sprintf("%s sets %s, but no later keep or drop reads it", ruleName(rule, i), rule.TargetLabel))
 		f.Suggestion = fmt.Sprintf("keep this instance's shard with a later rule: {action: keep, source_labels: [%s], regex: <shard>}", rule.TargetLabel)
 		out = append(out, f)
 	}

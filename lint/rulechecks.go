@@ -27,7 +27,7 @@ func nameLabels(job *promconfig.Job) []report.Finding {
 		default:
 			continue
 		}
-		f := newFinding(NameLabel, job, i, fmt.Sprintf("%s %s __name__, which targets never have: relabel_configs run before the scrape", ruleRef(rule, i), where))
+		f := newFinding(NameLabel, job, i, fmt.Sprintf("%s %s __name__, which targets never have: relabel_configs run before the scrape", ruleName(rule, i), where))
 		f.Suggestion = "move the rule to metric_relabel_configs"
 		out = append(out, f)
 	}
@@ -50,7 +50,7 @@ func anchoredRegexes(job *promconfig.Job) []report.Finding {
 		} else if !leading {
 			what = "$"
 		}
-		f := newFinding(AnchoredRegex, job, i, fmt.Sprintf("%s regex %q is anchored with %s, as Prometheus anchors every relabel regex already", ruleRef(rule, i), written, what))
+		f := newFinding(AnchoredRegex, job, i, fmt.Sprintf("%s regex %q is anchored with %s, as Prometheus anchors every relabel regex already", ruleName(rule, i), written, what))
 		f.Suggestion = fmt.Sprintf("regex: %q", stripped)
 		out = append(out, f)
 	}
@@ -70,7 +70,7 @@ func noEffectRules(job *promconfig.Job) []report.Finding {
 		if why == "" {
 			continue
 		}
-		f := newFinding(NoEffect, job, i, fmt.Sprintf("%s has no effect: %s", ruleRef(rule, i), why))
+		f := newFinding(NoEffect, job, i, fmt.Sprintf("%s has no effect: %s", ruleName(rule, i), why))
 		f.Suggestion = "remove the rule, or fix it to do what was meant"
 		out = append(out, f)
 	}

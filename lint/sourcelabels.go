@@ -44,7 +44,7 @@ func unknownSourceLabels(job *promconfig.Job) []report.Finding {
 				inGroups(job, name) || writtenBy(writers, name) {
 				continue
 			}
-			f := newFinding(UnknownSourceLabel, job, i, fmt.Sprintf("%s reads %s, %s", ruleRef(rule, i), name, neverProduces(job)))
+			f := newFinding(UnknownSourceLabel, job, i, fmt.Sprintf("%s reads %s, %s", ruleName(rule, i), name, neverProduces(job)))
 			f.Suggestion = suggest(job.Kubernetes, catalogues, name)
 			out = append(out, f)
 		}
