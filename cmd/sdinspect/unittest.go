@@ -169,6 +169,9 @@ func testJob(t *expect.Test) (*promconfig.Job, error) {
 	if t.Job != "" {
 		return cfg.Job(t.Job)
 	}
+	if len(cfg.Jobs) == 0 {
+		return nil, fmt.Errorf("%s has no scrape configs: no job to test", t.Config)
+	}
 	if len(cfg.Jobs) != 1 {
 		names := make([]string, len(cfg.Jobs))
 		for i, j := range cfg.Jobs {

@@ -91,6 +91,7 @@ func TestTestErrors(t *testing.T) {
 	t.Parallel()
 	configs := map[string]string{
 		"prometheus.yml": "scrape_configs:\n- job_name: a\n  static_configs: [{targets: [\"a:1\"]}]\n- job_name: b\n",
+		"empty.yml":      "global: {scrape_interval: 1m}\n",
 		"bad.yml":        "scrape_configs:\n- job_name: a\n- job_name: b\n  relabel_configs:\n  - {action: keep, regex: \"(\"}\n",
 	}
 	tests := []struct {
@@ -117,6 +118,12 @@ func TestTestErrors(t *testing.T) {
 			file:     "tests:\n- config: prometheus.yml\n  counts: {kept: 1}\n",
 			wantCode: exitFailed,
 			wantErr:  `sdinspect: $WORK/t.yml:2: which job? $WORK/prometheus.yml has 2 jobs, give job: one of "a", "b"`,
+		},
+		{
+			name:     "config without jobs",
+			file:     "tests:\n- config: empty.yml\n  counts: {kept: 0}\n",
+			wantCode: exitFailed,
+			wantErr:  `sdinspect: $WORK/t.yml:2: $WORK/empty.yml has no scrape configs: no job to test`,
 		},
 		{
 			name:     "missing snapshot",
