@@ -121,9 +121,14 @@ func checkText(r *CheckReport, st Style) string {
 		fmt.Fprintf(&b, "job %q%s: %s\n", j.Job, at(j.File, j.Line), costLine(j))
 	}
 	s := r.Summary
-	fmt.Fprintf(&b, "%d jobs checked (objects: %s): %d errors, %d warnings, %d infos; %d at or above %s\n",
-		len(r.Jobs), r.Objects, s.Errors, s.Warnings, s.Infos, s.Failing, r.FailOn)
+	fmt.Fprintf(&b, "%s checked (objects: %s): %s; %d at or above %s\n",
+		plural(len(r.Jobs), "job"), r.Objects, severityCounts(s), s.Failing, r.FailOn)
 	return b.String()
+}
+
+// severityCounts says "1 error, 2 warnings, 0 infos".
+func severityCounts(s CheckSummary) string {
+	return plural(s.Errors, "error") + ", " + plural(s.Warnings, "warning") + ", " + plural(s.Infos, "info")
 }
 
 func detailLines(d string) []string {
@@ -143,7 +148,7 @@ func costLine(j CheckJob) string {
 	}
 	s := "config checked"
 	if c := j.Cost; c != nil {
-		s = fmt.Sprintf("lists %s; %d targets discovered, %d kept", listedText(c.Listed), c.Discovered, c.Kept)
+		s = fmt.Sprintf("lists %s; %s discovered, %d kept", listedText(c.Listed), plural(c.Discovered, "target"), c.Kept)
 	}
 	if len(notes) > 0 {
 		s += " (" + strings.Join(notes, "; ") + ")"
@@ -165,7 +170,7 @@ func listedText(m map[string]int) string {
 func checkMarkdown(r *CheckReport) string {
 	var b strings.Builder
 	s := r.Summary
-	fmt.Fprintf(&b, "### sdinspect check: %d errors, %d warnings, %d infos\n\n", s.Errors, s.Warnings, s.Infos)
+	fmt.Fprintf(&b, "### sdinspect check: %s\n\n", severityCounts(s))
 	for _, reason := range r.PartialReasons {
 		fmt.Fprintf(&b, "> **Partial result:** %s\n\n", mdEscape(reason))
 	}
@@ -215,11 +220,18 @@ func (r *CheckReport) CI(rules []RuleInfo, version string) *CI {
 				continue
 			}
 			clean = false
+			// A job has one finding per ID and rule; its message
+			// carries counts that change with the cluster.
+			key := "job"
+			if f.Rule != nil {
+				key = fmt.Sprintf("rule %d", *f.Rule)
+			}
 			ci.Cases = append(ci.Cases, Case{
 				Suite:   j.Job,
 				Name:    fmt.Sprintf("%s %s at %s", f.ID, f.Name, f.Location()),
 				Failed:  f.Severity.Rank() >= r.FailOn.Rank(),
 				Finding: f,
+				Key:     key,
 			})
 		}
 		if clean {

@@ -68,8 +68,8 @@ prometheus.yml:20: info SD006 anchored-regex: job "nodes": rule 0 (drop): regex 
 
 job "nodes" (prometheus.yml:18): lists 3 nodes; 3 targets discovered, 2 kept
 job "pods" (prometheus.yml:3): lists 2 namespaces, 40 pods; 80 targets discovered, 4 kept
-job "static" (prometheus.yml:30): lists nothing; 1 targets discovered, 1 kept
-3 jobs checked (objects: files): 1 errors, 1 warnings, 1 infos; 2 at or above warning
+job "static" (prometheus.yml:30): lists nothing; 1 target discovered, 1 kept
+3 jobs checked (objects: files): 1 error, 1 warning, 1 info; 2 at or above warning
 `
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -99,7 +99,7 @@ func TestWriteCheckMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"### sdinspect check: 1 errors, 1 warnings, 1 infos\n",
+		"### sdinspect check: 1 error, 1 warning, 1 info\n",
 		"| `pods` | 2 | 2 namespaces, 40 pods | 80 | 4 |\n",
 		"| `static` | 0 | nothing | 1 | 1 |\n",
 		"| error | SD001 unknown-source-label | `prometheus.yml:9` | `pods` | rule 2 (keep) reads __meta_kubernetes_endpoint_port_name, which role endpointslice never produces<br>did you mean __meta_kubernetes_endpointslice_port_name? |\n",

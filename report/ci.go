@@ -11,19 +11,21 @@ import (
 // and GitLab read it), sarif (SARIF 2.1.0 for GitHub code scanning) or
 // github (GitHub Actions workflow commands, which annotate the diff).
 // Nothing in the output depends on the time or the machine, except that
-// SARIF makes absolute file paths under the working directory relative.
+// SARIF and github make absolute file paths under the working directory
+// relative, as GitHub wants paths from the checkout's root.
 func WriteCI(w io.Writer, f Format, ci *CI) error {
 	switch f {
 	case JUnit:
 		return writeJUnit(w, ci)
-	case SARIF:
+	case SARIF, GitHub:
 		wd, err := os.Getwd()
 		if err != nil {
-			return fmt.Errorf("finding the working directory for SARIF paths: %w", err)
+			return fmt.Errorf("finding the working directory for %s paths: %w", f, err)
+		}
+		if f == GitHub {
+			return writeGitHub(w, ci, wd)
 		}
 		return writeSARIF(w, ci, wd)
-	case GitHub:
-		return writeGitHub(w, ci)
 	}
 	return fmt.Errorf("%s is not a CI format (want junit, sarif or github)", f)
 }

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/xml"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -194,7 +195,7 @@ func TestWriteGitHub(t *testing.T) {
 			ci: &report.CI{Command: "diff", Cases: []report.Case{{Suite: "pods", Name: "changed", Failed: true, Finding: &report.Finding{
 				ID: "DIFF", Name: "changed-target", Severity: report.Info, File: "new.yml", Message: "target changed",
 			}}}},
-			want: "::error file=new.yml,title=DIFF changed-target::target changed\nsdinspect diff: 1 cases, 1 failed, 1 findings\n",
+			want: "::error file=new.yml,title=DIFF changed-target::target changed\nsdinspect diff: 1 case, 1 failed, 1 finding\n",
 		},
 		{
 			name: "escaping as the Actions toolkit does",
@@ -203,7 +204,7 @@ func TestWriteGitHub(t *testing.T) {
 				Message: "50% done: a,b\r\nnext", Detail: "::error::injected",
 			}}}},
 			want: "::warning file=dir%2C with%3Acolon/100%25.yml,line=3,title=SD001 a%2Cb%3Ac::50%25 done: a,b%0D%0Anext%0A::error::injected\n" +
-				"sdinspect check: 1 cases, 0 failed, 1 findings\n",
+				"sdinspect check: 1 case, 0 failed, 1 finding\n",
 		},
 		{
 			name: "failed case without a finding, no line without a file",
@@ -213,7 +214,7 @@ func TestWriteGitHub(t *testing.T) {
 				{Suite: "web", Name: "passes"},
 				{Suite: "web", Name: "line only", Finding: &report.Finding{ID: "T1", Severity: report.Info, Line: 4, Message: "m"}},
 			}},
-			want: "::error title=web::keeps 8080: failed\n::error::bare: failed\n::notice title=T1::m\nsdinspect test: 4 cases, 2 failed, 1 findings\n",
+			want: "::error title=web::keeps 8080: failed\n::error::bare: failed\n::notice title=T1::m\nsdinspect test: 4 cases, 2 failed, 1 finding\n",
 		},
 	}
 	for _, tt := range tests {
@@ -258,5 +259,25 @@ func TestWriteCIFormats(t *testing.T) {
 				t.Errorf("two renderings of the same input differ")
 			}
 		})
+	}
+}
+
+// GitHub matches annotations by the path in the checkout: an absolute path
+// under the working directory becomes relative; one outside stays as is.
+func TestWriteGitHubPaths(t *testing.T) {
+	wd := t.TempDir()
+	t.Chdir(wd)
+	ci := &report.CI{Command: "check", Cases: []report.Case{
+		{Suite: "a", Finding: &report.Finding{ID: "SD001", Severity: report.Error, File: filepath.Join(wd, "conf", "prometheus.yml"), Line: 3, Message: "in"}},
+		{Suite: "a", Finding: &report.Finding{ID: "SD001", Severity: report.Error, File: "/etc/prometheus/prometheus.yml", Line: 4, Message: "out"}},
+	}}
+	var b strings.Builder
+	if err := report.WriteCI(&b, report.GitHub, ci); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"::error file=conf/prometheus.yml,line=3,", "::error file=/etc/prometheus/prometheus.yml,line=4,"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
 	}
 }

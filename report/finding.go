@@ -99,4 +99,8 @@ type Case struct {
 	Failed bool
 	// Finding is nil for a case that passed with nothing to say.
 	Finding *Finding
+	// Key, when set, identifies the finding across runs in place of its
+	// message (SARIF's fingerprint), for findings whose message carries
+	// counts that change from one snapshot to the next.
+	Key string
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -10,8 +11,9 @@ import (
 // writeGitHub writes GitHub Actions workflow commands: one ::error,
 // ::warning or ::notice line per case with a finding (a failed case is
 // always ::error), which GitHub shows as annotations on the file and line,
-// then one plain summary line.
-func writeGitHub(w io.Writer, ci *CI) error {
+// then one plain summary line. Absolute paths under wd are made relative
+// to it: GitHub matches annotations to files by their path in the checkout.
+func writeGitHub(w io.Writer, ci *CI, wd string) error {
 	var b strings.Builder
 	failed, findings := 0, 0
 	for _, c := range ci.Cases {
@@ -21,18 +23,18 @@ func writeGitHub(w io.Writer, ci *CI) error {
 		if c.Finding != nil {
 			findings++
 		}
-		if line := githubCommand(c); line != "" {
+		if line := githubCommand(c, wd); line != "" {
 			b.WriteString(line + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "%s: %d cases, %d failed, %d findings\n", ciTool(ci), len(ci.Cases), failed, findings)
+	fmt.Fprintf(&b, "%s: %s, %d failed, %s\n", ciTool(ci), plural(len(ci.Cases), "case"), failed, plural(findings, "finding"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 // githubCommand is the workflow command for one case, or "" for a case
 // that passed with nothing to say.
-func githubCommand(c Case) string {
+func githubCommand(c Case, wd string) string {
 	f := c.Finding
 	if f == nil {
 		if !c.Failed {
@@ -52,7 +54,11 @@ func githubCommand(c Case) string {
 	}
 	var props []string
 	if f.File != "" {
-		props = append(props, "file="+escapeProperty(f.File))
+		file := f.File
+		if rel, err := filepath.Rel(wd, file); filepath.IsAbs(file) && err == nil && filepath.IsLocal(rel) {
+			file = filepath.ToSlash(rel)
+		}
+		props = append(props, "file="+escapeProperty(file))
 		if f.Line > 0 {
 			props = append(props, "line="+strconv.Itoa(f.Line))
 		}

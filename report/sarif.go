@@ -92,7 +92,7 @@ func writeSARIF(w io.Writer, ci *CI, wd string) error {
 		if c.Finding == nil {
 			continue
 		}
-		results = append(results, sarifResultOf(c.Finding, index[c.Finding.ID], wd))
+		results = append(results, sarifResultOf(c.Finding, c.Key, index[c.Finding.ID], wd))
 	}
 	log := sarifLog{
 		Schema:  SARIFSchema,
@@ -164,7 +164,7 @@ func sarifRuleOf(r RuleInfo) sarifRule {
 	}
 }
 
-func sarifResultOf(f *Finding, ruleIndex int, wd string) sarifResult {
+func sarifResultOf(f *Finding, key string, ruleIndex int, wd string) sarifResult {
 	text := jobMessage(f)
 	if f.Suggestion != "" {
 		text += "\n" + f.Suggestion
@@ -174,7 +174,7 @@ func sarifResultOf(f *Finding, ruleIndex int, wd string) sarifResult {
 		RuleIndex:           ruleIndex,
 		Level:               sarifLevel(f.Severity),
 		Message:             sarifMessage{Text: text},
-		PartialFingerprints: map[string]string{sarifFingerprint: fingerprint(f)},
+		PartialFingerprints: map[string]string{sarifFingerprint: fingerprint(f, key)},
 	}
 	if f.File != "" {
 		loc := sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: artifactLocation(f.File, wd)}}
@@ -198,12 +198,15 @@ func sarifLevel(s Severity) string {
 	return "warning"
 }
 
-// fingerprint identifies a finding across runs for GitHub's deduplication.
-// The line is left out on purpose: an edit above the rule moves it, and
-// the alert should stay the same alert.
-func fingerprint(f *Finding) string {
+// fingerprint identifies a finding across runs for GitHub's deduplication:
+// its ID, job, file and key (its message when it has none), not its line,
+// so that the alert survives lines moving above it.
+func fingerprint(f *Finding, key string) string {
+	if key == "" {
+		key = f.Message
+	}
 	h := sha256.New()
-	for _, s := range []string{f.ID, f.Job, filepath.ToSlash(f.File), f.Message} {
+	for _, s := range []string{f.ID, f.Job, filepath.ToSlash(f.File), key} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}

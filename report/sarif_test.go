@@ -193,11 +193,11 @@ func TestSARIFFingerprint(t *testing.T) {
 		{"other message", func(f *report.Finding) { f.Message = "n" }, false},
 		{"fields do not run together", func(f *report.Finding) { f.Job, f.File = "podsprometheus.yml", "" }, false},
 	}
-	fp := func(f report.Finding) string {
-		_, out := writeSARIF(t, &report.CI{Cases: []report.Case{{Finding: &f}}}, "/")
+	fp := func(f report.Finding, key string) string {
+		_, out := writeSARIF(t, &report.CI{Cases: []report.Case{{Finding: &f, Key: key}}}, "/")
 		return out.Runs[0].Results[0].PartialFingerprints["sdinspectFinding/v1"]
 	}
-	want := fp(base)
+	want := fp(base, "")
 	if len(want) != 32 {
 		t.Fatalf("fingerprint %q, want 32 hex digits", want)
 	}
@@ -205,9 +205,17 @@ func TestSARIFFingerprint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := base
 			tt.change(&f)
-			if got := fp(f); (got == want) != tt.same {
+			if got := fp(f, ""); (got == want) != tt.same {
 				t.Errorf("fingerprint %s, base %s: same = %v, want %v", got, want, got == want, tt.same)
 			}
 		})
+	}
+	// With a key, the message may change: a snapshot finding's counts.
+	keyed := fp(base, "rule 3")
+	if f := base; fp(func() report.Finding { f.Message = "n"; return f }(), "rule 3") != keyed {
+		t.Error("a keyed finding's fingerprint changed with its message")
+	}
+	if fp(base, "rule 4") == keyed {
+		t.Error("two keys give one fingerprint")
 	}
 }
