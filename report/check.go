@@ -2,7 +2,6 @@ package report
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -83,9 +82,7 @@ func NewCheckSummary(findings []Finding, failOn Severity) CheckSummary {
 func WriteCheck(w io.Writer, f Format, r *CheckReport, st Style) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	case Markdown:
 		_, err := io.WriteString(w, checkMarkdown(r))
 		return err

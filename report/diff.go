@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -180,9 +179,7 @@ func (d *TargetDiff) Name() string {
 func WriteDiff(w io.Writer, f Format, r *DiffReport, st Style) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	case Markdown:
 		_, err := io.WriteString(w, diffMarkdown(r))
 		return err

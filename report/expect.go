@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -148,9 +147,7 @@ func WriteTest(w io.Writer, f Format, r *TestReport, style Style) error {
 	var b strings.Builder
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	case Text:
 		writeTestText(&b, r, style)
 	case Markdown:

@@ -53,9 +53,7 @@ func (f Format) String() string { return string(f) }
 func Write(w io.Writer, f Format, r *Report) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	case YAML:
 		enc := yaml.NewEncoder(w)
 		enc.SetIndent(2)
@@ -66,6 +64,13 @@ func Write(w io.Writer, f Format, r *Report) error {
 	default:
 		return writeTable(w, r)
 	}
+}
+
+// writeJSON writes v as indented JSON, the form of every -o json.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func writeTable(w io.Writer, r *Report) error {
