@@ -36,7 +36,7 @@ func listCost(j Job) (report.Finding, bool) {
 	}
 	msg := "job "
 	if j.Listed != nil {
-		msg += "lists " + listedText(j.Listed) + ", "
+		msg += "lists " + report.FormatListed(j.Listed) + ", "
 	}
 	msg += fmt.Sprintf("discovers %s and keeps %d: %d%% of what it discovers is dropped or invalid",
 		plural(s.Discovered, "target"), s.Kept, notKept*100/s.Discovered)

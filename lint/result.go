@@ -239,7 +239,7 @@ func noTargets(j Job) (report.Finding, bool) {
 		}
 		msg += fmt.Sprintf(" from kubernetes_sd_configs (%s)", strings.Join(parts, "; "))
 		if j.Listed != nil {
-			msg += "; it lists " + listedText(j.Listed)
+			msg += "; it lists " + report.FormatListed(j.Listed)
 		}
 		hint = "check the namespaces, the selectors and the role against the cluster: are the objects there, and do they carry the selected labels?"
 	}

@@ -3,7 +3,6 @@ package lint
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -107,18 +106,6 @@ func pluralVerb(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// listedText renders Listed counts sorted by resource: 40 pods, 3 nodes.
-func listedText(m map[string]int) string {
-	if len(m) == 0 {
-		return "nothing"
-	}
-	parts := make([]string, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		parts = append(parts, fmt.Sprintf("%d %s", m[k], k))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func namespacesText(names []string, own bool) string {

@@ -145,7 +145,7 @@ func costLine(j CheckJob) string {
 	}
 	s := "config checked"
 	if c := j.Cost; c != nil {
-		s = fmt.Sprintf("lists %s; %s discovered, %d kept", listedText(c.Listed), plural(c.Discovered, "target"), c.Kept)
+		s = fmt.Sprintf("lists %s; %s discovered, %d kept", FormatListed(c.Listed), plural(c.Discovered, "target"), c.Kept)
 	}
 	if len(notes) > 0 {
 		s += " (" + strings.Join(notes, "; ") + ")"
@@ -153,7 +153,9 @@ func costLine(j CheckJob) string {
 	return s
 }
 
-func listedText(m map[string]int) string {
+// FormatListed renders counts of objects per resource, sorted by
+// resource: "3 nodes, 40 pods", or "nothing".
+func FormatListed(m map[string]int) string {
 	if len(m) == 0 {
 		return "nothing"
 	}
@@ -181,7 +183,7 @@ func checkMarkdown(r *CheckReport) string {
 		}
 		listed, disc, kept := "–", "–", "–"
 		if c := j.Cost; c != nil {
-			listed, disc, kept = listedText(c.Listed), fmt.Sprint(c.Discovered), fmt.Sprint(c.Kept)
+			listed, disc, kept = FormatListed(c.Listed), fmt.Sprint(c.Discovered), fmt.Sprint(c.Kept)
 		}
 		fmt.Fprintf(&b, "| `%s` | %d | %s | %s | %s |\n", mdEscape(j.Job), n, listed, disc, kept)
 	}
