@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sdinspect/sdinspect/internal/yamlnode"
 )
 
 // Position is where something is written in a test file: the file as it
@@ -43,16 +45,9 @@ func (p *parser) syntaxError(err error) error {
 	return fmt.Errorf("%s: %s", p.file, strings.TrimPrefix(msg, "yaml: "))
 }
 
-// maxAliasDepth bounds how many aliases in a row resolve follows.
-const maxAliasDepth = 16
-
-// resolve follows aliases to the node they name.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
-		n = n.Alias
-	}
-	return n
-}
+// resolve follows aliases to the node they name (yamlnode.Resolve, short
+// for the many places here that need it).
+func resolve(n *yaml.Node) *yaml.Node { return yamlnode.Resolve(n) }
 
 func describe(n *yaml.Node) string {
 	switch n.Kind {
@@ -213,38 +208,6 @@ func (p *parser) labels(n *yaml.Node, what string) (map[string]string, error) {
 	return out, nil
 }
 
-// maxExpanded bounds the nodes expand writes out: aliases of aliases can
-// make a short file stand for billions of them.
-const maxExpanded = 200_000
-
-var errTooLarge = fmt.Errorf("more than %d YAML nodes once its aliases are expanded", maxExpanded)
-
-// expand returns a copy of n with every alias replaced by a copy of what it
-// names, so that n can be written out on its own, and without comments. It
-// fails beyond maxExpanded nodes.
-func expand(n *yaml.Node) (*yaml.Node, error) {
-	budget := maxExpanded
-	return expandWithin(n, &budget)
-}
-
-func expandWithin(n *yaml.Node, budget *int) (*yaml.Node, error) {
-	if *budget--; *budget < 0 {
-		return nil, errTooLarge
-	}
-	n = resolve(n)
-	c := *n
-	c.Anchor, c.Alias = "", nil
-	c.HeadComment, c.LineComment, c.FootComment = "", "", ""
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, child := range n.Content {
-		var err error
-		if c.Content[i], err = expandWithin(child, budget); err != nil {
-			return nil, err
-		}
-	}
-	return &c, nil
-}
-
 // writeInPlace writes n out as YAML text on its own, each line as low as it
 // can go towards the line it is written on in the file: blank lines pad the
 // text wherever the written lines run ahead. Messages about the text (a
@@ -252,10 +215,11 @@ func expandWithin(n *yaml.Node, budget *int) (*yaml.Node, error) {
 // so unless the layout was compacted (flow style over several lines,
 // comments or blank lines within).
 func writeInPlace(n *yaml.Node) ([]byte, error) {
-	c, err := expand(n)
+	c, err := yamlnode.Expand(n)
 	if err != nil {
 		return nil, err
 	}
+	yamlnode.DropComments(c)
 	text, err := yaml.Marshal(c)
 	if err != nil {
 		return nil, err
@@ -265,7 +229,7 @@ func writeInPlace(n *yaml.Node) ([]byte, error) {
 		return text, nil
 	}
 	target := map[int]int{}
-	pairLines(back.Content[0], c, target)
+	yamlnode.PairLines(back.Content[0], c, target)
 	var out bytes.Buffer
 	line := 1
 	for i, l := range bytes.SplitAfter(text, []byte("\n")) {
@@ -277,19 +241,4 @@ func writeInPlace(n *yaml.Node) ([]byte, error) {
 		line++
 	}
 	return out.Bytes(), nil
-}
-
-// pairLines maps each line of written, a node parsed back from the text
-// written from orig, to the line in the file of the first node of orig
-// starting on it. The two trees have the same shape.
-func pairLines(written, orig *yaml.Node, lines map[int]int) {
-	if written.Kind != orig.Kind || len(written.Content) != len(orig.Content) {
-		return
-	}
-	if _, seen := lines[written.Line]; !seen {
-		lines[written.Line] = orig.Line
-	}
-	for i := range written.Content {
-		pairLines(written.Content[i], orig.Content[i], lines)
-	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/prometheus/config"
 	"gopkg.in/yaml.v3"
+
+	"github.com/sdinspect/sdinspect/internal/yamlnode"
 )
 
 // LoadScrapeConfig loads one scrape config written inline in another YAML
@@ -26,7 +28,7 @@ func LoadScrapeConfig(file string, n *yaml.Node) (*Job, error) {
 	// The loader reads text: write the config out, aliases expanded (their
 	// anchors may be elsewhere in file) and in block style, which setAside
 	// needs to set sections aside.
-	job, err := expandAliases(n)
+	job, err := yamlnode.Expand(n)
 	if err != nil {
 		return nil, fmt.Errorf("%s: scrape_config: %w", at, err)
 	}
@@ -71,35 +73,6 @@ func wrapJob(job *yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{top}}
 }
 
-// maxExpanded bounds the nodes expandAliases writes out: aliases of
-// aliases can make a short file stand for billions of them.
-const maxExpanded = 200_000
-
-// expandAliases returns a copy of n with every alias replaced by a copy of
-// what it names; the copies keep the lines they were written at. It fails
-// beyond maxExpanded nodes.
-func expandAliases(n *yaml.Node) (*yaml.Node, error) {
-	budget := maxExpanded
-	return expandWithin(n, &budget)
-}
-
-func expandWithin(n *yaml.Node, budget *int) (*yaml.Node, error) {
-	if *budget--; *budget < 0 {
-		return nil, fmt.Errorf("more than %d YAML nodes once its aliases are expanded", maxExpanded)
-	}
-	n = resolve(n)
-	c := *n
-	c.Anchor, c.Alias = "", nil
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, child := range n.Content {
-		var err error
-		if c.Content[i], err = expandWithin(child, budget); err != nil {
-			return nil, err
-		}
-	}
-	return &c, nil
-}
-
 // yamlLineRef is how the YAML decoder names a line in its messages.
 var yamlLineRef = regexp.MustCompile(`\bline (\d+)\b`)
 
@@ -110,7 +83,7 @@ func relined(err error, root, job *yaml.Node) error {
 	lines := map[int]int{}
 	_, jobs := lookup(body(root), "scrape_configs")
 	if jobs = resolve(jobs); jobs != nil && len(jobs.Content) == 1 {
-		pairLines(jobs.Content[0], job, lines)
+		yamlnode.PairLines(jobs.Content[0], job, lines)
 	}
 	msg := yamlLineRef.ReplaceAllStringFunc(err.Error(), func(m string) string {
 		n, _ := strconv.Atoi(m[len("line "):])
@@ -120,16 +93,4 @@ func relined(err error, root, job *yaml.Node) error {
 		return m
 	})
 	return &flatError{msg: msg, err: err}
-}
-
-func pairLines(written, orig *yaml.Node, lines map[int]int) {
-	if written.Kind != orig.Kind || len(written.Content) != len(orig.Content) {
-		return
-	}
-	if _, seen := lines[written.Line]; !seen {
-		lines[written.Line] = orig.Line
-	}
-	for i := range written.Content {
-		pairLines(written.Content[i], orig.Content[i], lines)
-	}
 }

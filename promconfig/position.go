@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sdinspect/sdinspect/internal/yamlnode"
 )
 
 // Position is where something was written: a file and a 1-based line.
@@ -28,9 +30,6 @@ type jobPosition struct {
 	rules []Position
 }
 
-// maxAliasDepth bounds how many aliases in a row resolve follows.
-const maxAliasDepth = 16
-
 // body returns the top-level node of a parsed document, or nil when the
 // document is empty.
 func body(root *yaml.Node) *yaml.Node {
@@ -46,13 +45,9 @@ func body(root *yaml.Node) *yaml.Node {
 	return resolve(root)
 }
 
-// resolve follows aliases to the node they name.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxAliasDepth; i++ {
-		n = n.Alias
-	}
-	return n
-}
+// resolve follows aliases to the node they name (yamlnode.Resolve, short
+// for the many places here that need it).
+func resolve(n *yaml.Node) *yaml.Node { return yamlnode.Resolve(n) }
 
 // lookup returns the key and value nodes of key in mapping m, following merge
 // keys the way YAML merges them: explicit keys win, then merged mappings in

@@ -33,6 +33,8 @@ func TestArchitecture(t *testing.T) {
 		// promconfig links Prometheus's Kubernetes SD (so that its config
 		// section parses), which brings client-go along, but uses none of it.
 		{pkg: "promconfig", forbiddenDeps: []string{module + "cluster", module + "discovery", module + "relabel"}, forbiddenImports: []string{"k8s.io/"}},
+		// yamlnode sits below both expect and promconfig, which share it.
+		{pkg: "internal/yamlnode", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", module + "report"}},
 		{pkg: "cmd/sdinspect", forbiddenDeps: []string{module + "internal/oracle", module + "internal/fakeapi", module + "internal/gencluster", module + "internal/testcluster", module + "internal/fixture"}},
 	}
 	for _, tt := range tests {
