@@ -34,34 +34,6 @@ func schemaCases() map[string]*report.CI {
 	}
 }
 
-// sarifValidator compiles the official OASIS SARIF 2.1.0 schema (with its
-// errata), with format assertions on (uri, uri-reference) and no loader:
-// the validator fetches nothing. The schema is not in the repository:
-// internal/schemadir takes it, checksum pinned, from a module on the Go
-// module proxy, and fails the test when it cannot.
-func sarifValidator(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(schemadir.SARIF(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(report.SARIFSchema, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(report.SARIFSchema)
-	if err != nil {
-		t.Fatalf("compiling the SARIF schema: %v", err)
-	}
-	return s
-}
-
 func validateSARIF(s *jsonschema.Schema, out []byte) error {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 	if err != nil {
@@ -71,7 +43,7 @@ func validateSARIF(s *jsonschema.Schema, out []byte) error {
 }
 
 func TestSARIFSchema(t *testing.T) {
-	s := sarifValidator(t)
+	s := schemadir.SARIFValidator(t)
 	for name, ci := range schemaCases() {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -88,7 +60,7 @@ func TestSARIFSchema(t *testing.T) {
 // TestSARIFSchemaRejects shows that the validation can fail: each broken
 // variant of a valid log must be refused.
 func TestSARIFSchemaRejects(t *testing.T) {
-	s := sarifValidator(t)
+	s := schemadir.SARIFValidator(t)
 	var b bytes.Buffer
 	if err := report.WriteCI(&b, report.SARIF, sampleCI()); err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func TestReadmeSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sarif := sarifSchema(t)
+	sarif := schemadir.SARIFValidator(t)
 	tests := []struct {
 		name, heading, check string
 		scripts              func(t *testing.T, doc map[string]any) []string
@@ -358,29 +358,4 @@ func inTmp(tmp, path string) string {
 		return filepath.Join(tmp, rest)
 	}
 	return path
-}
-
-// sarifSchema compiles the OASIS SARIF 2.1.0 schema, with format
-// assertions on, as report's TestSARIFSchema does.
-func sarifSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(schemadir.SARIF(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("sarif.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("sarif.json")
-	if err != nil {
-		t.Fatalf("compiling the SARIF schema: %v", err)
-	}
-	return s
 }

@@ -38,6 +38,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // The module that ships the SARIF schema, and the file's pinned digest.
@@ -46,6 +48,8 @@ const (
 	sarifVersion = "v2.30.0"
 	sarifPath    = "report/sarif/testdata/sarif-schema-2.1.0.json"
 	sarifSHA256  = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
+	// sarifID is the schema's own id, under which the validator holds it.
+	sarifID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 
 // file is one schema file inside a module version, with its digest.
@@ -65,6 +69,33 @@ func SARIF(t testing.TB) string {
 			sarifModule, sarifVersion, err)
 	}
 	return p
+}
+
+// SARIFValidator compiles the schema of SARIF(t), with format assertions
+// on (uri, uri-reference, date-time: the schema's formats are part of
+// what SARIF requires) and no loader, so the validator fetches nothing.
+// Anything that keeps the test from the compiled schema is fatal to t.
+func SARIFValidator(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(SARIF(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("reading the SARIF schema: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(sarifID, doc); err != nil {
+		t.Fatalf("adding the SARIF schema: %v", err)
+	}
+	s, err := c.Compile(sarifID)
+	if err != nil {
+		t.Fatalf("compiling the SARIF schema: %v", err)
+	}
+	return s
 }
 
 // locate returns the path of f in the module cache after checking its

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 func TestSARIF(t *testing.T) {
@@ -23,6 +25,36 @@ func TestSARIF(t *testing.T) {
 	const want = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 	if schema.ID != want {
 		t.Errorf("id %q, want %q (title %q)", schema.ID, want, schema.Title)
+	}
+}
+
+// TestSARIFValidator shows the validator takes a minimal log and refuses
+// one breaking the schema's structure or one of its formats.
+func TestSARIFValidator(t *testing.T) {
+	s := SARIFValidator(t)
+	log := func(uri, version string) string {
+		return `{"version": "` + version + `", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"},
+			"locations": [{"physicalLocation": {"artifactLocation": {"uri": "` + uri + `"}}}]}]}]}`
+	}
+	tests := []struct {
+		name  string
+		log   string
+		valid bool
+	}{
+		{"minimal", log("dir/p.yml", "2.1.0"), true},
+		{"version 2.0.0", log("dir/p.yml", "2.0.0"), false},
+		{"uri that is no URI reference", log(`a b\\c%zz`, "2.1.0"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Validate(inst); (err == nil) != tt.valid {
+				t.Errorf("valid %v, want %v: %v\n%s", err == nil, tt.valid, err, tt.log)
+			}
+		})
 	}
 }
 
