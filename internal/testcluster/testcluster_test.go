@@ -19,6 +19,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 var cluster Shared
@@ -244,5 +245,26 @@ func TestOnlyTestsImport(t *testing.T) {
 		if slices.Contains(strings.Fields(imports), self) {
 			t.Errorf("%s imports %s outside its tests", pkg, self)
 		}
+	}
+}
+
+func TestServiceAccountToken(t *testing.T) {
+	c := cluster.Get(t)
+	token := c.ServiceAccountToken(t, "monitoring", "prometheus")
+	cfg := &rest.Config{Host: c.URL, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAFile: c.CAFile}}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cs.AuthenticationV1().SelfSubjectReviews().Create(t.Context(), &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.Status.UserInfo.Username, "system:serviceaccount:monitoring:prometheus"; got != want {
+		t.Errorf("user %q, want %q", got, want)
+	}
+	// A second call reuses the account.
+	if c.ServiceAccountToken(t, "monitoring", "prometheus") == "" {
+		t.Error("no token the second time")
 	}
 }
