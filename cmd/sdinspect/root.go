@@ -97,7 +97,7 @@ and which rule dropped them, exactly as Prometheus ` + promVersion + ` would.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitHelp + "\n")
-	root.AddCommand(newTargetsCommand(s), newExplainCommand(s), newSnapshotCommand(s), newCheckCommand(s), newTestCommand(s), newDiffCommand(s), newVersionCommand(s))
+	root.AddCommand(newTargetsCommand(s), newExplainCommand(s), newSnapshotCommand(s), newCheckCommand(s), newTestCommand(s), newDiffCommand(s), newAuthCommand(s), newVersionCommand(s))
 	return root
 }
 

@@ -1,0 +1,17 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newAuthCommand(s streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "auth",
+		Short: "Diagnose access to the API server: identity, missing permissions, least-privilege RBAC, client certificates",
+		Long: `auth answers the questions behind "Prometheus discovers nothing": who does the API
+server think I am (whoami), which of the permissions the jobs need are missing (can-i),
+which RBAC would grant exactly those (rbac), and how to get a client certificate for a
+user and groups (csr).`,
+		Args: positionalArgs(cobra.NoArgs),
+	}
+	cmd.AddCommand(newAuthWhoamiCommand(s), newAuthCanICommand(s), newAuthRBACCommand(s), newAuthCSRCommand(s))
+	return cmd
+}
