@@ -274,6 +274,27 @@ current-context: x
 		}
 	})
 
+	t.Run("-v logs the connection but never the token", func(t *testing.T) {
+		for name, token := range map[string]string{
+			"service account token": c.ServiceAccountToken(t, "monitoring", "verbose-check"),
+			"rejected token":        "sdinspect-test-token-that-no-server-knows",
+		} {
+			t.Run(name, func(t *testing.T) {
+				code, stdout, stderr := runCLI(t, "targets", "--config", configPath, "-v",
+					"--server", c.URL, "--certificate-authority", c.CAFile, "--token", token)
+				if code != exitFailed || stdout != "" {
+					t.Errorf("exit %d, stdout %q: want a refused run", code, stdout)
+				}
+				if !strings.Contains(stderr, "bearer token (redacted)") {
+					t.Errorf("-v does not say what the connection authenticates with:\n%s", stderr)
+				}
+				if strings.Contains(stderr, token) || strings.Contains(stderr, token[len(token)-12:]) {
+					t.Errorf("the token is on stderr:\n%s", stderr)
+				}
+			})
+		}
+	})
+
 	t.Run("one namespace allowed is partial", func(t *testing.T) {
 		cert, key := c.ClientCert(t, "shop-only", "shop-readers")
 		c.GrantInNamespace(t, "shop", "shop-readers", readRules...)

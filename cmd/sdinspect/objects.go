@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
@@ -100,6 +101,7 @@ func (o *inputOptions) connect(ctx context.Context, s streams, jobs []*promconfi
 		for _, n := range c.Notes {
 			s.note(n)
 		}
+		s.log.Debug("connecting", "to", c.Source, "credentials", credentialsLog(c.Credentials))
 	}
 	return conns, nil
 }
@@ -123,6 +125,34 @@ func (o *inputOptions) list(ctx context.Context, s streams, c *cluster.Conn) (*d
 	}
 	s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
 	return snap, partial, nil
+}
+
+// credentialsLog describes what a connection authenticates with, for -v:
+// file names and kinds only, never a token or key.
+func credentialsLog(c *cluster.Credentials) string {
+	if c == nil {
+		return "none"
+	}
+	var parts []string
+	if c.CertFile != "" {
+		parts = append(parts, "client certificate "+c.CertFile+" key "+c.KeyFile)
+	}
+	switch {
+	case c.TokenFile != "":
+		parts = append(parts, "bearer token from "+c.TokenFile)
+	case c.Token:
+		parts = append(parts, "bearer token (redacted)")
+	}
+	if c.CAFile != "" {
+		parts = append(parts, "CA "+c.CAFile)
+	}
+	if c.Insecure {
+		parts = append(parts, "TLS verification off")
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // allRefused is the error for a connection that may list nothing at all.

@@ -58,13 +58,22 @@ type streams struct {
 // run executes sdinspect with args and returns the exit code. It is the
 // single place that prints errors.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
 	s := streams{
 		out:    stdout,
 		errOut: stderr,
-		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 		style:  report.Style{Color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"},
 	}
 	root := newRootCommand(s)
+	var verbose bool
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what sdinspect connects to and lists on stderr (credentials are never logged)")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if verbose {
+			level.Set(slog.LevelDebug)
+		}
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
