@@ -1,0 +1,260 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	promkubernetes "github.com/prometheus/prometheus/discovery/kubernetes"
+)
+
+// permissionStrings formats permissions without their jobs.
+func permissionStrings(perms []Permission) []string {
+	var out []string
+	for _, p := range perms {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// listWatch returns the list and watch permissions of each scope, as
+// Permission.String formats them.
+func listWatch(scopes ...string) []string {
+	var out []string
+	for _, s := range scopes {
+		out = append(out, "list "+s, "watch "+s)
+	}
+	return out
+}
+
+func TestPermissions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		sd   string
+		own  string
+		want []string
+	}{
+		{name: "node", sd: `{role: node}`, want: listWatch("nodes")},
+		{name: "pod in all namespaces", sd: `{role: pod}`, want: listWatch("pods in all namespaces")},
+		{
+			name: "pod with every attachment in two namespaces",
+			sd:   `{role: pod, namespaces: {names: [b, a]}, attach_metadata: {node: true, namespace: true, deployment: true, cronjob: true}}`,
+			want: listWatch(
+				`jobs.batch in namespace "a"`, `jobs.batch in namespace "b"`,
+				"namespaces", "nodes",
+				`pods in namespace "a"`, `pods in namespace "b"`,
+				`replicasets.apps in namespace "a"`, `replicasets.apps in namespace "b"`),
+		},
+		{
+			name: "pod with attach_metadata.job",
+			sd:   `{role: pod, attach_metadata: {job: true}}`,
+			want: listWatch("jobs.batch in all namespaces", "pods in all namespaces"),
+		},
+		{
+			name: "endpoints in one namespace",
+			sd:   `{role: endpoints, namespaces: {names: [monitoring]}}`,
+			want: listWatch(`endpoints in namespace "monitoring"`, `pods in namespace "monitoring"`, `services in namespace "monitoring"`),
+		},
+		{
+			name: "endpointslice with node metadata, selectors merged away",
+			sd:   `{role: endpointslice, attach_metadata: {node: true}, selectors: [{role: endpointslice, label: a=b}, {role: pod, field: spec.nodeName=n}, {role: service, label: x}]}`,
+			want: listWatch("endpointslices.discovery.k8s.io in all namespaces", "nodes", "pods in all namespaces", "services in all namespaces"),
+		},
+		{
+			name: "endpointslice with deployment metadata in one namespace",
+			sd:   `{role: endpointslice, namespaces: {names: [shop]}, attach_metadata: {deployment: true, namespace: true}}`,
+			want: listWatch(`endpointslices.discovery.k8s.io in namespace "shop"`, "namespaces", `pods in namespace "shop"`,
+				`replicasets.apps in namespace "shop"`, `services in namespace "shop"`),
+		},
+		{
+			name: "service with namespace metadata",
+			sd:   `{role: service, attach_metadata: {namespace: true}}`,
+			want: listWatch("namespaces", "services in all namespaces"),
+		},
+		{
+			name: "ingress in one namespace",
+			sd:   `{role: ingress, namespaces: {names: [web]}}`,
+			want: listWatch(`ingresses.networking.k8s.io in namespace "web"`),
+		},
+		{
+			name: "own namespace known",
+			sd:   `{role: service, namespaces: {own_namespace: true, names: [a]}}`,
+			own:  "mon",
+			want: listWatch(`services in namespace "a"`, `services in namespace "mon"`),
+		},
+		{
+			name: "own namespace unknown lists nothing",
+			sd:   `{role: service, namespaces: {own_namespace: true}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reqs := Requests([]JobSD{{Job: "j", SD: sdConfig(t, tt.sd), OwnNamespace: tt.own}})
+			got := permissionStrings(Permissions(reqs))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("permissions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPermissionsNeededBy(t *testing.T) {
+	t.Parallel()
+	jobs := []JobSD{
+		{Job: "z-pods", SD: sdConfig(t, `{role: pod, attach_metadata: {node: true}}`)},
+		{Job: "a-slices", SD: sdConfig(t, `{role: endpointslice, namespaces: {names: [mon]}, attach_metadata: {node: true}, selectors: [{role: pod, label: x}]}`)},
+		{Job: "a-slices", SD: sdConfig(t, `{role: endpointslice, namespaces: {names: [mon]}}`)},
+		{Job: "nodes", SD: sdConfig(t, `{role: node, selectors: [{role: node, label: y}]}`)},
+	}
+	got := map[string][]Need{}
+	for _, p := range Permissions(Requests(jobs)) {
+		got[p.String()] = p.NeededBy
+	}
+	sliceJob := Need{"a-slices", promkubernetes.RoleEndpointSlice}
+	pods := Need{"z-pods", promkubernetes.RolePod}
+	nodes := Need{"nodes", promkubernetes.RoleNode}
+	want := map[string][]Need{}
+	for _, s := range listWatch("nodes") {
+		want[s] = []Need{sliceJob, nodes, pods}
+	}
+	for _, s := range listWatch(`endpointslices.discovery.k8s.io in namespace "mon"`, `pods in namespace "mon"`, `services in namespace "mon"`) {
+		want[s] = []Need{sliceJob}
+	}
+	for _, s := range listWatch("pods in all namespaces") {
+		want[s] = []Need{pods}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("needed by (-want +got):\n%s", diff)
+	}
+}
+
+func TestDeniedEffect(t *testing.T) {
+	t.Parallel()
+	perm := func(verb, resource, namespace string) Permission {
+		return Permission{Verb: verb, Group: resourceType(resource).group, Resource: resource, Namespace: namespace}
+	}
+	need := func(role promkubernetes.Role) Need { return Need{Job: "j", Role: role} }
+	tests := []struct {
+		name        string
+		perm        Permission
+		need        Need
+		listAllowed bool
+		want        string
+	}{
+		{
+			name: "primary in a namespace",
+			perm: perm(VerbList, "pods", "shop"), need: need(promkubernetes.RolePod),
+			want: `no targets for job "j" in namespace "shop": Prometheus waits forever for the pods informer to sync`,
+		},
+		{
+			name: "primary in all namespaces",
+			perm: perm(VerbList, "endpointslices", ""), need: need(promkubernetes.RoleEndpointSlice),
+			want: `no targets for job "j": Prometheus waits forever for the endpointslices informer to sync`,
+		},
+		{
+			name: "cluster-scoped primary",
+			perm: perm(VerbList, "nodes", ""), need: need(promkubernetes.RoleNode),
+			want: `no targets for job "j": Prometheus waits forever for the nodes informer to sync`,
+		},
+		{
+			name: "secondary in a namespace",
+			perm: perm(VerbList, "pods", "mon"), need: need(promkubernetes.RoleEndpoint),
+			want: `role endpoints of job "j" emits nothing in namespace "mon": Prometheus waits for the pods informer to sync`,
+		},
+		{
+			name: "cluster-wide secondary",
+			perm: perm(VerbList, "nodes", ""), need: need(promkubernetes.RolePod),
+			want: `role pod of job "j" emits nothing: Prometheus waits for the nodes informer to sync`,
+		},
+		{
+			name: "namespaces for attach_metadata.namespace",
+			perm: perm(VerbList, "namespaces", ""), need: need(promkubernetes.RoleService),
+			want: `role service of job "j" emits nothing: Prometheus waits for the namespaces informer to sync`,
+		},
+		{
+			name: "replicasets waited for by the pod role",
+			perm: perm(VerbList, "replicasets", "shop"), need: need(promkubernetes.RolePod),
+			want: `role pod of job "j" emits nothing in namespace "shop": Prometheus waits for the replicasets informer to sync`,
+		},
+		{
+			name: "replicasets not waited for by endpointslice",
+			perm: perm(VerbList, "replicasets", "shop"), need: need(promkubernetes.RoleEndpointSlice),
+			want: `role endpointslice of job "j" in namespace "shop": targets lack __meta_kubernetes_pod_deployment_name: the replicasets informer never fills, and role endpointslice does not wait for it`,
+		},
+		{
+			name: "jobs not waited for by endpoints",
+			perm: perm(VerbList, "jobs", ""), need: need(promkubernetes.RoleEndpoint),
+			want: `role endpoints of job "j": targets lack __meta_kubernetes_pod_cronjob_name (with attach_metadata.cronjob): the jobs informer never fills, and role endpoints does not wait for it`,
+		},
+		{
+			name: "watch denied, list allowed",
+			perm: perm(VerbWatch, "pods", ""), need: need(promkubernetes.RoleEndpoint), listAllowed: true,
+			want: `list allowed but watch denied (Prometheus needs both): the pods informer lists, then every watch is refused and it lists everything again after a back-off of up to 30s; targets lag behind the cluster and Prometheus logs "forbidden" each time`,
+		},
+		{
+			name: "watch denied with list",
+			perm: perm(VerbWatch, "pods", "shop"), need: need(promkubernetes.RolePod),
+			want: `no targets for job "j" in namespace "shop": Prometheus waits forever for the pods informer to sync`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.perm.NeededBy = []Need{tt.need}
+			got := blockedBy(tt.perm, tt.listAllowed)
+			want := []Blocked{{Need: tt.need, Effect: tt.want}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestAddBlocks(t *testing.T) {
+	t.Parallel()
+	n := []Need{{Job: "j", Role: promkubernetes.RoleNode}}
+	access := []Access{
+		{Permission: Permission{Verb: VerbList, Resource: "nodes", NeededBy: n}, Allowed: true},
+		{Permission: Permission{Verb: VerbWatch, Resource: "nodes", NeededBy: n}},
+		{Permission: Permission{Verb: VerbList, Resource: "pods", Namespace: "a", NeededBy: n}},
+		{Permission: Permission{Verb: VerbWatch, Resource: "pods", Namespace: "a", NeededBy: n}},
+		{Permission: Permission{Verb: VerbList, Resource: "pods", Namespace: "b", NeededBy: n}, Allowed: true},
+	}
+	addBlocks(access)
+	for i, wantBlocked := range []bool{false, true, true, true, false} {
+		if got := access[i].Blocks != nil; got != wantBlocked {
+			t.Errorf("%s: blocked %v, want %v", access[i].Permission, got, wantBlocked)
+		}
+	}
+	if e := access[1].Blocks[0].Effect; !strings.HasPrefix(e, "list allowed but watch denied") {
+		t.Errorf("watch nodes with list allowed: %s", e)
+	}
+	if e := access[3].Blocks[0].Effect; strings.HasPrefix(e, "list allowed") {
+		t.Errorf("watch pods in a, list denied too: %s", e)
+	}
+}
+
+func TestServiceAccountUser(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		user, ns, name string
+		ok             bool
+	}{
+		{"system:serviceaccount:monitoring:prometheus", "monitoring", "prometheus", true},
+		{"system:serviceaccount:monitoring", "", "", false},
+		{"system:serviceaccount::x", "", "", false},
+		{"system:serviceaccount:a:b:c", "", "", false},
+		{"prometheus", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			t.Parallel()
+			ns, name, ok := splitServiceAccountUser(tt.user)
+			if ok != tt.ok || (ok && (ns != tt.ns || name != tt.name)) {
+				t.Errorf("got %q, %q, %v; want %q, %q, %v", ns, name, ok, tt.ns, tt.name, tt.ok)
+			}
+		})
+	}
+}
