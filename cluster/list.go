@@ -56,6 +56,8 @@ type Partial struct {
 	Reasons []string
 	// Refused are the refused requests, in the order of Reasons.
 	Refused []Request
+
+	who identity // who was refused; see Identity
 }
 
 // Jobs returns the names of the jobs whose results are incomplete, in
@@ -168,7 +170,7 @@ func listWith(ctx context.Context, cs kubernetes.Interface, reqs []Request, opts
 	for i, res := range results {
 		if res.refused != "" {
 			if partial == nil {
-				partial = &Partial{}
+				partial = &Partial{who: l.who}
 			}
 			partial.Reasons = append(partial.Reasons, res.refused)
 			partial.Refused = append(partial.Refused, reqs[i])

@@ -182,15 +182,16 @@ func blockedBy(p Permission, listAllowed bool) []Blocked {
 	return out
 }
 
-// deniedEffect says what denying p does to the job and role of n. It
-// follows the Run methods of discovery/kubernetes: each role waits for the
-// caches of its own informer and of the secondary informers it reads
-// (WaitForCacheSync), except the replicaset and job informers of the
-// endpoints and endpointslice roles, which nothing waits for. An informer
-// whose LIST is refused never syncs, and its role in that namespace (every
-// namespace, for the cluster-wide node and namespace informers) sends no
-// target group at all. An informer whose LIST succeeds and whose WATCH is
-// refused syncs, then lists again after every refused watch.
+// deniedEffect says what denying p does to the job and role of n, for a
+// line that names them first. It follows the Run methods of
+// discovery/kubernetes: each role waits for the caches of its own informer
+// and of the secondary informers it reads (WaitForCacheSync), except the
+// replicaset and job informers of the endpoints and endpointslice roles,
+// which nothing waits for. An informer whose LIST is refused never syncs,
+// and its role in that namespace (every namespace, for the cluster-wide
+// node and namespace informers) sends no target group at all. An informer
+// whose LIST succeeds and whose WATCH is refused syncs, then lists again
+// after every refused watch.
 func deniedEffect(p Permission, n Need, listAllowed bool) string {
 	where := ""
 	if p.Namespaced() && p.Namespace != metav1.NamespaceAll {
@@ -199,13 +200,15 @@ func deniedEffect(p Permission, n Need, listAllowed bool) string {
 	switch {
 	case p.Verb == VerbWatch && listAllowed:
 		return fmt.Sprintf("list allowed but watch denied (Prometheus needs both): the %s informer lists, then every watch is refused and it lists everything again after a back-off of up to 30s; targets lag behind the cluster and Prometheus logs \"forbidden\" each time", p.Resource)
+	case p.Resource == primaryResource(n.Role) && where == "":
+		return fmt.Sprintf("no targets at all: Prometheus waits forever for the %s informer to sync", p.Resource)
 	case p.Resource == primaryResource(n.Role):
-		return fmt.Sprintf("no targets for job %q%s: Prometheus waits forever for the %s informer to sync", n.Job, where, p.Resource)
+		return fmt.Sprintf("no targets%s: Prometheus waits forever for the %s informer to sync", where, p.Resource)
 	case unwaited(p.Resource, n.Role):
-		return fmt.Sprintf("role %s of job %q%s: targets lack %s: the %s informer never fills, and role %s does not wait for it",
-			n.Role, n.Job, where, ownerLabel(p.Resource), p.Resource, n.Role)
+		return fmt.Sprintf("targets%s lack %s: the %s informer never fills, and role %s does not wait for it",
+			where, ownerLabel(p.Resource), p.Resource, n.Role)
 	}
-	return fmt.Sprintf("role %s of job %q emits nothing%s: Prometheus waits for the %s informer to sync", n.Role, n.Job, where, p.Resource)
+	return fmt.Sprintf("role %s emits nothing%s: Prometheus waits for the %s informer to sync", n.Role, where, p.Resource)
 }
 
 // unwaited reports whether role reads resource without waiting for its
@@ -279,10 +282,16 @@ func ReviewAccess(ctx context.Context, cfg *rest.Config, perms []Permission, cre
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", creds.Server, Diagnose(err, creds))
 	}
+	return reviewAccessWith(ctx, cs, cfg.Impersonate, perms, creds)
+}
+
+// reviewAccessWith is ReviewAccess over a clientset that impersonates as
+// im says.
+func reviewAccessWith(ctx context.Context, cs kubernetes.Interface, im rest.ImpersonationConfig, perms []Permission, creds *Credentials) (*AccessReview, error) {
 	access, err := reviewEach(ctx, cs, perms)
 	if err != nil {
-		if apierrors.IsForbidden(err) && reviewImpersonates(cfg) {
-			return nil, reviewImpersonationRefused(cfg, err)
+		if apierrors.IsForbidden(err) && reviewImpersonates(im) {
+			return nil, reviewImpersonationRefused(im, err)
 		}
 		return nil, fmt.Errorf("asking %s for access reviews: %w", creds.Server, Diagnose(err, creds))
 	}
@@ -336,16 +345,14 @@ func addBlocks(access []Access) {
 	}
 }
 
-// reviewImpersonates reports whether cfg impersonates another identity.
-func reviewImpersonates(cfg *rest.Config) bool {
-	im := cfg.Impersonate
+// reviewImpersonates reports whether im impersonates another identity.
+func reviewImpersonates(im rest.ImpersonationConfig) bool {
 	return im.UserName != "" || im.UID != "" || len(im.Groups) > 0 || len(im.Extra) > 0
 }
 
 // reviewImpersonationRefused explains a refused impersonation: who may not
 // impersonate whom, and which permission that takes.
-func reviewImpersonationRefused(cfg *rest.Config, err error) error {
-	im := cfg.Impersonate
+func reviewImpersonationRefused(im rest.ImpersonationConfig, err error) error {
 	var target, needs []string
 	if im.UserName != "" {
 		target = append(target, fmt.Sprintf("user %q (--as)", im.UserName))

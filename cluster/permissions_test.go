@@ -1,11 +1,22 @@
 package cluster
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	promkubernetes "github.com/prometheus/prometheus/discovery/kubernetes"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/rest"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 // permissionStrings formats permissions without their jobs.
@@ -146,47 +157,47 @@ func TestDeniedEffect(t *testing.T) {
 		{
 			name: "primary in a namespace",
 			perm: perm(VerbList, "pods", "shop"), need: need(promkubernetes.RolePod),
-			want: `no targets for job "j" in namespace "shop": Prometheus waits forever for the pods informer to sync`,
+			want: `no targets in namespace "shop": Prometheus waits forever for the pods informer to sync`,
 		},
 		{
 			name: "primary in all namespaces",
 			perm: perm(VerbList, "endpointslices", ""), need: need(promkubernetes.RoleEndpointSlice),
-			want: `no targets for job "j": Prometheus waits forever for the endpointslices informer to sync`,
+			want: `no targets at all: Prometheus waits forever for the endpointslices informer to sync`,
 		},
 		{
 			name: "cluster-scoped primary",
 			perm: perm(VerbList, "nodes", ""), need: need(promkubernetes.RoleNode),
-			want: `no targets for job "j": Prometheus waits forever for the nodes informer to sync`,
+			want: `no targets at all: Prometheus waits forever for the nodes informer to sync`,
 		},
 		{
 			name: "secondary in a namespace",
 			perm: perm(VerbList, "pods", "mon"), need: need(promkubernetes.RoleEndpoint),
-			want: `role endpoints of job "j" emits nothing in namespace "mon": Prometheus waits for the pods informer to sync`,
+			want: `role endpoints emits nothing in namespace "mon": Prometheus waits for the pods informer to sync`,
 		},
 		{
 			name: "cluster-wide secondary",
 			perm: perm(VerbList, "nodes", ""), need: need(promkubernetes.RolePod),
-			want: `role pod of job "j" emits nothing: Prometheus waits for the nodes informer to sync`,
+			want: `role pod emits nothing: Prometheus waits for the nodes informer to sync`,
 		},
 		{
 			name: "namespaces for attach_metadata.namespace",
 			perm: perm(VerbList, "namespaces", ""), need: need(promkubernetes.RoleService),
-			want: `role service of job "j" emits nothing: Prometheus waits for the namespaces informer to sync`,
+			want: `role service emits nothing: Prometheus waits for the namespaces informer to sync`,
 		},
 		{
 			name: "replicasets waited for by the pod role",
 			perm: perm(VerbList, "replicasets", "shop"), need: need(promkubernetes.RolePod),
-			want: `role pod of job "j" emits nothing in namespace "shop": Prometheus waits for the replicasets informer to sync`,
+			want: `role pod emits nothing in namespace "shop": Prometheus waits for the replicasets informer to sync`,
 		},
 		{
 			name: "replicasets not waited for by endpointslice",
 			perm: perm(VerbList, "replicasets", "shop"), need: need(promkubernetes.RoleEndpointSlice),
-			want: `role endpointslice of job "j" in namespace "shop": targets lack __meta_kubernetes_pod_deployment_name: the replicasets informer never fills, and role endpointslice does not wait for it`,
+			want: `targets in namespace "shop" lack __meta_kubernetes_pod_deployment_name: the replicasets informer never fills, and role endpointslice does not wait for it`,
 		},
 		{
 			name: "jobs not waited for by endpoints",
 			perm: perm(VerbList, "jobs", ""), need: need(promkubernetes.RoleEndpoint),
-			want: `role endpoints of job "j": targets lack __meta_kubernetes_pod_cronjob_name (with attach_metadata.cronjob): the jobs informer never fills, and role endpoints does not wait for it`,
+			want: `targets lack __meta_kubernetes_pod_cronjob_name (with attach_metadata.cronjob): the jobs informer never fills, and role endpoints does not wait for it`,
 		},
 		{
 			name: "watch denied, list allowed",
@@ -196,7 +207,7 @@ func TestDeniedEffect(t *testing.T) {
 		{
 			name: "watch denied with list",
 			perm: perm(VerbWatch, "pods", "shop"), need: need(promkubernetes.RolePod),
-			want: `no targets for job "j" in namespace "shop": Prometheus waits forever for the pods informer to sync`,
+			want: `no targets in namespace "shop": Prometheus waits forever for the pods informer to sync`,
 		},
 	}
 	for _, tt := range tests {
@@ -254,6 +265,105 @@ func TestServiceAccountUser(t *testing.T) {
 			ns, name, ok := splitServiceAccountUser(tt.user)
 			if ok != tt.ok || (ok && (ns != tt.ns || name != tt.name)) {
 				t.Errorf("got %q, %q, %v; want %q, %q, %v", ns, name, ok, tt.ns, tt.name, tt.ok)
+			}
+		})
+	}
+}
+
+// ssarReactor answers SelfSubjectAccessReviews: allowed are the
+// permissions, as Permission.String formats them, that allow lists.
+func ssarReactor(allow ...string) k8stesting.ReactionFunc {
+	return func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview)
+		ra := r.Spec.ResourceAttributes
+		p := Permission{Verb: ra.Verb, Group: ra.Group, Resource: ra.Resource, Namespace: ra.Namespace}
+		r.Status.Allowed = slices.Contains(allow, p.String())
+		return true, r, nil
+	}
+}
+
+func TestReviewAccess(t *testing.T) {
+	t.Parallel()
+	cs := fake.NewClientset()
+	calls := 0
+	cs.PrependReactor("create", "selfsubjectreviews", whoamiReactor("ci", []string{"system:ci", "system:authenticated"}, &calls))
+	cs.PrependReactor("create", "selfsubjectaccessreviews", ssarReactor("list nodes", "watch nodes", "list pods in all namespaces"))
+	jobs := []JobSD{{Job: "pods", SD: sdConfig(t, `{role: pod, attach_metadata: {node: true, namespace: true}}`)}}
+	review, err := reviewAccessWith(context.Background(), cs, rest.ImpersonationConfig{}, Permissions(Requests(jobs)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if review.User != "ci" || !slices.Equal(review.Groups, []string{"system:ci", "system:authenticated"}) {
+		t.Errorf("identity %q %q, want the SelfSubjectReview's", review.User, review.Groups)
+	}
+	got := map[string][]string{}
+	for _, a := range review.Access {
+		var effects []string
+		for _, b := range a.Blocks {
+			effects = append(effects, b.Need.String()+": "+b.Effect)
+		}
+		got[fmt.Sprintf("%s allowed=%v", a.Permission, a.Allowed)] = effects
+	}
+	want := map[string][]string{
+		"list namespaces allowed=false":              {`job "pods" (role pod): role pod emits nothing: Prometheus waits for the namespaces informer to sync`},
+		"watch namespaces allowed=false":             {`job "pods" (role pod): role pod emits nothing: Prometheus waits for the namespaces informer to sync`},
+		"list nodes allowed=true":                    nil,
+		"watch nodes allowed=true":                   nil,
+		"list pods in all namespaces allowed=true":   nil,
+		"watch pods in all namespaces allowed=false": {`job "pods" (role pod): list allowed but watch denied (Prometheus needs both): the pods informer lists, then every watch is refused and it lists everything again after a back-off of up to 30s; targets lag behind the cluster and Prometheus logs "forbidden" each time`},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("review (-want +got):\n%s", diff)
+	}
+	if n := len(review.Denied()); n != 3 {
+		t.Errorf("%d denied, want 3", n)
+	}
+}
+
+func TestReviewAccessErrors(t *testing.T) {
+	t.Parallel()
+	refusedImpersonation := apierrors.NewForbidden(schema.GroupResource{Resource: "serviceaccounts"}, "prometheus",
+		errors.New(`User "ci" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "monitoring"`))
+	tests := []struct {
+		name string
+		im   rest.ImpersonationConfig
+		err  error
+		want string
+	}{
+		{
+			name: "impersonating a service account",
+			im:   rest.ImpersonationConfig{UserName: "system:serviceaccount:monitoring:prometheus"},
+			err:  refusedImpersonation,
+			want: `User "ci" may not impersonate user "system:serviceaccount:monitoring:prometheus" (--as) (serviceaccounts "prometheus" is forbidden: User "ci" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "monitoring"): checking another identity takes the verb impersonate on serviceaccounts "prometheus" in namespace "monitoring"; or run can-i with that identity's own credentials`,
+		},
+		{
+			name: "impersonating a user and a group",
+			im:   rest.ImpersonationConfig{UserName: "bob", Groups: []string{"dev"}},
+			err:  apierrors.NewForbidden(schema.GroupResource{Resource: "users"}, "bob", errors.New("no")),
+			want: `the caller may not impersonate user "bob" (--as) and group "dev" (--as-group) (users "bob" is forbidden: no): checking another identity takes the verb impersonate on users "bob" and groups "dev"; or run can-i with that identity's own credentials`,
+		},
+		{
+			name: "unauthorized",
+			err:  apierrors.NewUnauthorized("Unauthorized"),
+			want: "asking https://k for access reviews: the API server at https://k rejected the credentials (401 Unauthorized)",
+		},
+		{
+			name: "forbidden without impersonation",
+			err:  apierrors.NewForbidden(schema.GroupResource{Group: "authorization.k8s.io", Resource: "selfsubjectaccessreviews"}, "", errors.New("no")),
+			want: "asking https://k for access reviews: selfsubjectaccessreviews.authorization.k8s.io is forbidden: no",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cs := fake.NewClientset()
+			cs.PrependReactor("create", "selfsubjectaccessreviews", func(k8stesting.Action) (bool, runtime.Object, error) {
+				return true, nil, tt.err
+			})
+			perms := []Permission{{Verb: VerbList, Resource: "nodes"}}
+			_, err := reviewAccessWith(context.Background(), cs, tt.im, perms, &Credentials{Server: "https://k"})
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error:\n%v\nwant it to start with\n%s", err, tt.want)
 			}
 		})
 	}

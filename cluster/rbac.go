@@ -195,3 +195,31 @@ func WriteRBAC(w io.Writer, objs []runtime.Object) error {
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// IdentitySubject returns the subject a binding would name to grant the
+// identity the API server reported (user and groups): the service account
+// of a service account user; else the first group that says who the user
+// is (not system:authenticated or the service-account groups), since
+// certificate identities are usually bound by their O; else the user. It
+// returns false for an unknown identity.
+func IdentitySubject(user string, groups []string) (rbacv1.Subject, bool) {
+	if ns, name, ok := splitServiceAccountUser(user); ok {
+		return rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}, true
+	}
+	for _, g := range telling(groups) {
+		if !strings.HasPrefix(g, "system:serviceaccounts") {
+			return GroupSubject(g), true
+		}
+	}
+	if user != "" {
+		return UserSubject(user), true
+	}
+	return rbacv1.Subject{}, false
+}
+
+// Identity returns the user and groups of the client whose lists were
+// refused for lack of permission, as a SelfSubjectReview told them; empty
+// when no list was refused for that or the server did not say.
+func (p *Partial) Identity() (user string, groups []string) {
+	return p.who.user, p.who.groups
+}

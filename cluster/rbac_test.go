@@ -3,12 +3,14 @@ package cluster
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,7 +19,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/kubernetes/fake"
 	"k8s.io/client-go/kubernetes/scheme"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -269,5 +273,53 @@ func TestWriteRBAC(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
 		t.Errorf("%s (-want +got):\n%s", golden, diff)
+	}
+}
+
+func TestIdentitySubject(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		user   string
+		groups []string
+		want   rbacv1.Subject
+		ok     bool
+	}{
+		{name: "certificate with a group", user: "ci", groups: []string{"system:authenticated", "system:ci", "other"}, want: GroupSubject("system:ci"), ok: true},
+		{name: "certificate without a group", user: "ci", groups: []string{"system:authenticated"}, want: UserSubject("ci"), ok: true},
+		{
+			name: "service account", user: "system:serviceaccount:monitoring:prometheus",
+			groups: []string{"system:serviceaccounts", "system:serviceaccounts:monitoring", "system:authenticated"},
+			want:   rbacv1.Subject{Kind: "ServiceAccount", Namespace: "monitoring", Name: "prometheus"}, ok: true,
+		},
+		{name: "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, ok := IdentitySubject(tt.user, tt.groups)
+			if ok != tt.ok || got != tt.want {
+				t.Errorf("got %+v, %v; want %+v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestPartialIdentity(t *testing.T) {
+	t.Parallel()
+	cs := fake.NewClientset()
+	calls := 0
+	cs.PrependReactor("create", "selfsubjectreviews", whoamiReactor("ci", []string{"system:ci", "system:authenticated"}, &calls))
+	cs.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, forbidden("ci", "pods", "")
+	})
+	reqs := []Request{{Resource: "pods"}, {Resource: "nodes"}}
+	_, partial, err := listWith(context.Background(), cs, reqs, ListOptions{AllowPartial: true}, nil)
+	if err != nil || partial == nil {
+		t.Fatalf("got partial %v, error %v; want pods refused", partial, err)
+	}
+	user, groups := partial.Identity()
+	if user != "ci" || !slices.Equal(groups, []string{"system:ci", "system:authenticated"}) {
+		t.Errorf("Identity() = %q, %q", user, groups)
 	}
 }
