@@ -158,7 +158,8 @@ func flagsConn(flags *ConnFlags) (*Conn, error) {
 	if flags.Kubeconfig != "" {
 		source = fmt.Sprintf("kubeconfig %q and the connection flags", flags.Kubeconfig)
 	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &flags.Overrides).ClientConfig()
+	loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &flags.Overrides)
+	cfg, err := loader.ClientConfig()
 	if err != nil {
 		given := &Credentials{
 			CAFile:    flags.Overrides.ClusterInfo.CertificateAuthority,
@@ -172,7 +173,7 @@ func flagsConn(flags *ConnFlags) (*Conn, error) {
 	if flags.Overrides.ClusterInfo.InsecureSkipTLSVerify {
 		insecureBy = "--insecure-skip-tls-verify"
 	}
-	return finish(&Conn{Config: cfg, Source: source, Credentials: credentialsOf(cfg)}, insecureBy)
+	return finish(&Conn{Config: cfg, Source: source, Credentials: kubeconfigCredentials(cfg, loader, &flags.Overrides)}, insecureBy)
 }
 
 // sdConn builds the connection of one kubernetes_sd_config.
@@ -185,7 +186,7 @@ func sdConn(ctx context.Context, j JobSD) (*Conn, error) {
 		if err != nil {
 			return nil, fmt.Errorf("configuring the API client from %s: %w", source, oneLine(err))
 		}
-		return finish(&Conn{Config: cfg, Source: source, Credentials: credentialsOf(cfg)}, "insecure-skip-tls-verify in the kubeconfig")
+		return finish(&Conn{Config: cfg, Source: source, Credentials: kubeconfigFileCredentials(cfg, sd.KubeConfig)}, "insecure-skip-tls-verify in the kubeconfig")
 	case sd.APIServer.URL != nil:
 		source := fmt.Sprintf("api_server %q of job %q", sd.APIServer.Redacted(), j.Job)
 		creds := sdCredentials(sd)
@@ -205,7 +206,7 @@ func sdConn(ctx context.Context, j JobSD) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuring the API client for job %q: %w", j.Job, err)
 	}
-	return finish(&Conn{Config: cfg, Source: source, Credentials: credentialsOf(cfg)}, "insecure-skip-tls-verify in the kubeconfig")
+	return finish(&Conn{Config: cfg, Source: source, Credentials: defaultCredentials(cfg)}, "insecure-skip-tls-verify in the kubeconfig")
 }
 
 // errNoConfig says why a job without api_server or kubeconfig_file cannot

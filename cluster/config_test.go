@@ -131,7 +131,7 @@ func TestConnectWithFlags(t *testing.T) {
 		{
 			name:    "expired certificate",
 			args:    []string{"--server", srv.URL, "--certificate-authority", pki.CAFile, "--client-certificate", expired, "--client-key", expiredKey},
-			wantErr: fmt.Sprintf(`configuring the API client from the connection flags: client certificate %q (user "ci") expired at`, expired),
+			wantErr: fmt.Sprintf(`configuring the API client from the connection flags: client certificate %q (CN=ci) expired at`, expired),
 		},
 		{
 			name:    "unknown CA",
@@ -237,12 +237,12 @@ func TestConnectWithSDConfig(t *testing.T) {
 		{
 			name:    "key of another certificate",
 			sd:      tlsConfig(pki.CAFile, cert, otherKey),
-			wantErr: fmt.Sprintf(`configuring the API client from api_server %q of job "j": client certificate %q and client key %q do not belong together`, srv.URL, cert, otherKey),
+			wantErr: fmt.Sprintf(`configuring the API client from api_server %q of job "j": client certificate %q (CN=ci, O=system:ci) and client key %q do not belong together`, srv.URL, cert, otherKey),
 		},
 		{
 			name:    "expired certificate",
 			sd:      tlsConfig(pki.CAFile, expired, expiredKey),
-			wantErr: fmt.Sprintf(`configuring the API client from api_server %q of job "j": client certificate %q (user "ci") expired at`, srv.URL, expired),
+			wantErr: fmt.Sprintf(`configuring the API client from api_server %q of job "j": client certificate %q (CN=ci) expired at`, srv.URL, expired),
 		},
 		{
 			name:    "unknown CA",

@@ -3,7 +3,6 @@ package cluster
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"strings"
@@ -30,9 +29,18 @@ type Credentials struct {
 	TokenFile string
 	// Token reports whether a bearer token is sent.
 	Token bool
+	// TokenSource says where the bearer token comes from, for messages:
+	// `the --token flag`, `token file "/var/run/token"`, `user "ci" in
+	// kubeconfig "/home/me/.kube/config"`, ... It never holds the token.
+	TokenSource string
+	// Context is the kubeconfig context the credentials come from, if any.
+	Context string
 	// Insecure reports whether the server's certificate goes unchecked.
 	Insecure bool
 
+	// kubeUser and kubeFile name the kubeconfig user the credentials are
+	// taken from and the file that defines it.
+	kubeUser, kubeFile        string
 	caData, certData, keyData []byte
 }
 
@@ -59,18 +67,43 @@ func (c *Credentials) caName() string {
 
 // certName names the client certificate for messages.
 func (c *Credentials) certName() string {
-	if c != nil && c.CertFile != "" {
+	switch {
+	case c != nil && c.CertFile != "":
 		return fmt.Sprintf("client certificate %q", c.CertFile)
+	case c != nil && c.kubeUser != "":
+		return fmt.Sprintf("the client certificate of %s", c.kubeUserName())
 	}
 	return "the inline client certificate"
 }
 
 // keyName names the client key for messages.
 func (c *Credentials) keyName() string {
-	if c != nil && c.KeyFile != "" {
+	switch {
+	case c != nil && c.KeyFile != "":
 		return fmt.Sprintf("client key %q", c.KeyFile)
+	case c != nil && c.kubeUser != "":
+		return fmt.Sprintf("the client key of %s", c.kubeUserName())
 	}
 	return "the inline client key"
+}
+
+// kubeUserName names the kubeconfig user the credentials come from.
+func (c *Credentials) kubeUserName() string {
+	if c.kubeFile == "" {
+		return fmt.Sprintf("user %q of the kubeconfig", c.kubeUser)
+	}
+	return fmt.Sprintf("user %q in kubeconfig %q", c.kubeUser, c.kubeFile)
+}
+
+// tokenName names the bearer token for messages, by where it comes from.
+func (c *Credentials) tokenName() string {
+	switch {
+	case c.TokenSource != "":
+		return "the bearer token from " + c.TokenSource
+	case c.TokenFile != "":
+		return fmt.Sprintf("the bearer token in %q", c.TokenFile)
+	}
+	return "the bearer token"
 }
 
 // check reads the CA, the client certificate and its key, as the client
@@ -107,7 +140,7 @@ func (c *Credentials) checkAt(now time.Time) error {
 	}
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return c.pairError(err)
+		return c.pairError(certPEM, err)
 	}
 	leaf := pair.Leaf
 	if leaf == nil {
@@ -115,7 +148,7 @@ func (c *Credentials) checkAt(now time.Time) error {
 			return fmt.Errorf("parsing %s: %w", c.certName(), err)
 		}
 	}
-	return c.checkValidity(leaf, now)
+	return c.certValidityError(leaf, now)
 }
 
 // read returns the contents of file, or data when no file is named.
@@ -134,11 +167,16 @@ func (c *Credentials) read(file string, data []byte, what string) ([]byte, error
 }
 
 // pairError explains why a certificate and key do not load together.
-func (c *Credentials) pairError(err error) error {
+func (c *Credentials) pairError(certPEM []byte, err error) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "private key does not match public key"):
-		return fmt.Errorf("%s and %s do not belong together: the key is not the certificate's private key", c.certName(), c.keyName())
+	case strings.Contains(msg, "private key does not match public key"),
+		strings.Contains(msg, "private key type does not match public key type"):
+		cert := c.certName()
+		if chain, perr := parseCertChain(certPEM); perr == nil {
+			cert += " (" + certSubject(chain[0]) + ")"
+		}
+		return fmt.Errorf("%s and %s do not belong together: the key is not the certificate's private key", cert, c.keyName())
 	case strings.Contains(msg, "failed to find any PEM data in certificate input"),
 		strings.Contains(msg, "failed to find certificate PEM data"):
 		return fmt.Errorf("%s holds no PEM certificate", c.certName())
@@ -150,55 +188,9 @@ func (c *Credentials) pairError(err error) error {
 	return fmt.Errorf("loading %s and %s: %w", c.certName(), c.keyName(), err)
 }
 
-// checkValidity refuses a certificate that is expired or not yet valid.
-func (c *Credentials) checkValidity(cert *x509.Certificate, now time.Time) error {
-	const layout = "2006-01-02 15:04:05 MST"
-	switch {
-	case now.After(cert.NotAfter):
-		return fmt.Errorf("%s (%s) expired at %s; the API server will refuse it", c.certName(), subject(cert), cert.NotAfter.UTC().Format(layout))
-	case now.Before(cert.NotBefore):
-		return fmt.Errorf("%s (%s) is not valid before %s (is this machine's clock right?); the API server will refuse it", c.certName(), subject(cert), cert.NotBefore.UTC().Format(layout))
-	}
-	return nil
-}
-
-// subject formats a client certificate's subject as the API server reads
-// it: CN is the user, O the groups.
-func subject(cert *x509.Certificate) string {
-	s := fmt.Sprintf("user %q", cert.Subject.CommonName)
-	if len(cert.Subject.Organization) > 0 {
-		s += ", groups " + strings.Join(cert.Subject.Organization, ",")
-	}
-	return s
-}
-
-// certSubject returns the subject of the client certificate, if it can be
-// read, for messages about a refused certificate.
-func (c *Credentials) certSubject() string {
-	if !c.hasCert() {
-		return ""
-	}
-	data := c.certData
-	if c.CertFile != "" {
-		var err error
-		if data, err = os.ReadFile(c.CertFile); err != nil {
-			return ""
-		}
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return ""
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return ""
-	}
-	return subject(cert)
-}
-
 // credentialsOf describes what cfg authenticates with.
 func credentialsOf(cfg *rest.Config) *Credentials {
-	return &Credentials{
+	c := &Credentials{
 		Server:    cfg.Host,
 		CAFile:    cfg.CAFile,
 		CertFile:  cfg.CertFile,
@@ -210,12 +202,17 @@ func credentialsOf(cfg *rest.Config) *Credentials {
 		certData:  cfg.CertData,
 		keyData:   cfg.KeyData,
 	}
+	if cfg.BearerTokenFile != "" {
+		c.TokenSource = fmt.Sprintf("token file %q", cfg.BearerTokenFile)
+	}
+	return c
 }
 
 // sdCredentials describes what an SD config with api_server authenticates
 // with.
 func sdCredentials(sd *kubernetes.SDConfig) *Credentials {
-	tc := sd.HTTPClientConfig.TLSConfig
+	hc := sd.HTTPClientConfig
+	tc := hc.TLSConfig
 	c := &Credentials{
 		Server:   sd.APIServer.Redacted(),
 		CAFile:   tc.CAFile,
@@ -226,13 +223,17 @@ func sdCredentials(sd *kubernetes.SDConfig) *Credentials {
 		certData: []byte(tc.Cert),
 		keyData:  []byte(tc.Key),
 	}
-	if a := sd.HTTPClientConfig.Authorization; a != nil {
-		c.Token = true
-		c.TokenFile = a.CredentialsFile
-	}
-	if sd.HTTPClientConfig.BearerToken != "" || sd.HTTPClientConfig.BearerTokenFile != "" {
-		c.Token = true
-		c.TokenFile = sd.HTTPClientConfig.BearerTokenFile
+	switch a := hc.Authorization; {
+	case a != nil && a.CredentialsFile != "":
+		c.Token, c.TokenFile = true, a.CredentialsFile
+		c.TokenSource = fmt.Sprintf("authorization.credentials_file %q", a.CredentialsFile)
+	case a != nil && a.Credentials != "":
+		c.Token, c.TokenSource = true, "authorization.credentials in the scrape config"
+	case hc.BearerTokenFile != "":
+		c.Token, c.TokenFile = true, hc.BearerTokenFile
+		c.TokenSource = fmt.Sprintf("bearer_token_file %q", hc.BearerTokenFile)
+	case hc.BearerToken != "":
+		c.Token, c.TokenSource = true, "bearer_token in the scrape config"
 	}
 	return c
 }

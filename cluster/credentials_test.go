@@ -15,6 +15,10 @@ func TestCredentialsCheck(t *testing.T) {
 	now := time.Now()
 	good, goodKey := pki.validClient(t, "ci", "system:ci")
 	_, otherKey := pki.validClient(t, "other")
+	otherKeyPEM, err := os.ReadFile(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	expired, expiredKey := pki.clientFiles(t, "old", []string{"ops"}, now.Add(-48*time.Hour), now.Add(-24*time.Hour))
 	future, futureKey := pki.clientFiles(t, "new", nil, now.Add(24*time.Hour), now.Add(48*time.Hour))
 	dir := t.TempDir()
@@ -42,13 +46,15 @@ func TestCredentialsCheck(t *testing.T) {
 		{name: "valid", creds: &Credentials{CAFile: pki.CAFile, CertFile: good, KeyFile: goodKey}},
 		{name: "valid inline", creds: &Credentials{certData: goodPEM, keyData: goodKeyPEM}},
 		{name: "expired", creds: &Credentials{CertFile: expired, KeyFile: expiredKey},
-			want: fmt.Sprintf(`client certificate %q (user "old", groups ops) expired at %s; the API server will refuse it`,
+			want: fmt.Sprintf(`client certificate %q (CN=old, O=ops) expired at %s, 1 day ago: the API server refuses it; get a new one signed by the cluster's CA (sdinspect auth csr)`,
 				expired, now.Add(-24*time.Hour).UTC().Format("2006-01-02 15:04:05 MST"))},
 		{name: "not yet valid", creds: &Credentials{CertFile: future, KeyFile: futureKey},
-			want: fmt.Sprintf(`client certificate %q (user "new") is not valid before %s (is this machine's clock right?); the API server will refuse it`,
+			want: fmt.Sprintf(`client certificate %q (CN=new) is not yet valid: it is valid from %s, in 1 day; the API server refuses it until then (is this machine's clock right?)`,
 				future, now.Add(24*time.Hour).UTC().Format("2006-01-02 15:04:05 MST"))},
 		{name: "key of another certificate", creds: &Credentials{CertFile: good, KeyFile: otherKey},
-			want: fmt.Sprintf(`client certificate %q and client key %q do not belong together: the key is not the certificate's private key`, good, otherKey)},
+			want: fmt.Sprintf(`client certificate %q (CN=ci, O=system:ci) and client key %q do not belong together: the key is not the certificate's private key`, good, otherKey)},
+		{name: "inline key of another certificate from a kubeconfig", creds: &Credentials{certData: goodPEM, keyData: otherKeyPEM, kubeUser: "ci", kubeFile: "/home/me/.kube/config"},
+			want: `the client certificate of user "ci" in kubeconfig "/home/me/.kube/config" (CN=ci, O=system:ci) and the client key of user "ci" in kubeconfig "/home/me/.kube/config" do not belong together: the key is not the certificate's private key`},
 		{name: "missing key", creds: &Credentials{CertFile: good, KeyFile: missing},
 			want: fmt.Sprintf(`reading client key %q: no such file or directory`, missing)},
 		{name: "certificate file holds no certificate", creds: &Credentials{CertFile: garbage, KeyFile: goodKey},

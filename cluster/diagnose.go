@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"syscall"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -187,27 +188,23 @@ func explainNetwork(err error, server string) string {
 }
 
 // explainStatus explains API errors that are about the credentials rather
-// than a request.
+// than a request. A 401 means the server authenticated no one: with a
+// client certificate, its x509 authenticator refused it, for reasons
+// certRejection finds.
 func explainStatus(err error, c *Credentials, server string) string {
 	if !apierrors.IsUnauthorized(err) {
 		return ""
 	}
-	msg := fmt.Sprintf("%s rejected the credentials (%d Unauthorized)", server, http.StatusUnauthorized)
+	rejected := fmt.Sprintf("%s rejected the credentials (%d Unauthorized)", server, http.StatusUnauthorized)
 	switch {
 	case c.hasCert() && c.Token:
-		return msg + fmt.Sprintf(": neither %s nor the bearer token was accepted", c.certName())
+		return fmt.Sprintf("%s: neither %s nor %s was accepted", rejected, c.certName(), c.tokenName())
 	case c.hasCert():
-		who := ""
-		if s := c.certSubject(); s != "" {
-			who = " (" + s + ")"
-		}
-		return msg + fmt.Sprintf(": %s%s is not signed by a CA the server trusts for clients, or has expired", c.certName(), who)
-	case c != nil && c.TokenFile != "":
-		return msg + fmt.Sprintf(": the bearer token in %q is invalid or expired", c.TokenFile)
+		return fmt.Sprintf("%s: %s", rejected, c.certRejection(time.Now()))
 	case c != nil && c.Token:
-		return msg + ": the bearer token is invalid or expired"
+		return fmt.Sprintf("%s: %s is invalid, expired, revoked or meant for another cluster", rejected, c.tokenName())
 	}
-	return msg + ": no client certificate or token was given, and the server does not allow anonymous access"
+	return rejected + ": no client certificate or token was given, and the server does not allow anonymous access"
 }
 
 // rootCause returns the innermost error err wraps.

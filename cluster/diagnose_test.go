@@ -121,16 +121,34 @@ func TestDiagnose(t *testing.T) {
 			want:  `the API server at https://10.0.0.1:6443 answers plain HTTP, not HTTPS; use an http:// URL if that is intended`,
 		},
 		{
-			name:  "unauthorized certificate",
+			name:  "unauthorized certificate that cannot be read back",
 			err:   apierrors.NewUnauthorized("Unauthorized"),
 			creds: files,
-			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): client certificate "/etc/ci.crt" is not signed by a CA the server trusts for clients, or has expired`,
+			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): client certificate "/etc/ci.crt" was refused, and cannot be read here to say why: reading client certificate "/etc/ci.crt": no such file or directory`,
 		},
 		{
 			name:  "unauthorized token file",
 			err:   apierrors.NewUnauthorized("Unauthorized"),
 			creds: token,
-			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): the bearer token in "/var/run/token" is invalid or expired`,
+			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): the bearer token in "/var/run/token" is invalid, expired, revoked or meant for another cluster`,
+		},
+		{
+			name:  "unauthorized token of a flag",
+			err:   apierrors.NewUnauthorized("Unauthorized"),
+			creds: &Credentials{Server: "https://10.0.0.1:6443", Token: true, TokenSource: "the --token flag"},
+			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): the bearer token from the --token flag is invalid, expired, revoked or meant for another cluster`,
+		},
+		{
+			name:  "unauthorized token of a kubeconfig user",
+			err:   apierrors.NewUnauthorized("Unauthorized"),
+			creds: &Credentials{Server: "https://10.0.0.1:6443", Token: true, TokenSource: `user "ci" in kubeconfig "/home/me/.kube/config"`},
+			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): the bearer token from user "ci" in kubeconfig "/home/me/.kube/config" is invalid, expired, revoked or meant for another cluster`,
+		},
+		{
+			name:  "unauthorized without credentials",
+			err:   apierrors.NewUnauthorized("Unauthorized"),
+			creds: &Credentials{Server: "https://10.0.0.1:6443"},
+			want:  `the API server at https://10.0.0.1:6443 rejected the credentials (401 Unauthorized): no client certificate or token was given, and the server does not allow anonymous access`,
 		},
 		{
 			name:  "unrecognized errors are flattened",

@@ -276,12 +276,12 @@ func TestLiveCertificates(t *testing.T) {
 		{
 			name: "client certificate of another CA",
 			args: []string{"--certificate-authority", c.CAFile, "--client-certificate", strangerCert, "--client-key", strangerKey},
-			want: fmt.Sprintf(`listing nodes: the API server at %s rejected the credentials (401 Unauthorized): client certificate %q (user "intruder", groups system:masters) is not signed by a CA the server trusts for clients, or has expired`, c.URL, strangerCert),
+			want: fmt.Sprintf(`listing nodes: the API server at %s rejected the credentials (401 Unauthorized): client certificate %q (CN=intruder, O=system:masters) is not signed by the cluster's client CA: its issuer is "CN=stranger-ca", and the CA in %q does not verify it either (x509: certificate signed by unknown authority)`, c.URL, strangerCert, c.CAFile),
 		},
 		{
 			name: "expired client certificate",
 			args: []string{"--certificate-authority", c.CAFile, "--client-certificate", expired, "--client-key", expiredKey},
-			want: fmt.Sprintf(`configuring the API client from the connection flags: client certificate %q (user "old") expired at`, expired),
+			want: fmt.Sprintf(`configuring the API client from the connection flags: client certificate %q (CN=old) expired at`, expired),
 		},
 	}
 	for _, tt := range tests {
