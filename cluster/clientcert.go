@@ -205,3 +205,60 @@ func (c *Credentials) certRejection(now time.Time) string {
 		return fmt.Sprintf("%s is not signed by the cluster's client CA: %s, and %s does not verify it either (%s)", who, issuer, c.caName(), oneLine(err))
 	}
 }
+
+// ClientCertInfo describes a client certificate as the API server reads
+// it: the subject (CN is the user, each O a group), the issuer, the
+// serial, the validity, and whether the CA given for the server, the one
+// that signs client certificates in most clusters, verifies it.
+type ClientCertInfo struct {
+	// File is the certificate file, "" for inline data.
+	File          string    `json:"file,omitempty"`
+	Subject       string    `json:"subject"`
+	CommonName    string    `json:"commonName"`
+	Organizations []string  `json:"organizations,omitempty"`
+	Issuer        string    `json:"issuer"`
+	Serial        string    `json:"serial"`
+	NotBefore     time.Time `json:"notBefore"`
+	NotAfter      time.Time `json:"notAfter"`
+	// Verified reports whether the CA given verifies the certificate for
+	// client authentication; Reason says why not, or that no CA was given.
+	Verified bool   `json:"verified"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// clientCertInfo reads and describes the client certificate, with
+// warnings for one that has expired, is not yet valid or expires within
+// certExpiryWarning of now.
+func (c *Credentials) clientCertInfo(now time.Time) (*ClientCertInfo, []string, error) {
+	chain, err := c.clientChain()
+	if err != nil {
+		return nil, nil, err
+	}
+	cert := chain[0]
+	info := &ClientCertInfo{
+		File:          c.CertFile,
+		Subject:       certSubject(cert),
+		CommonName:    cert.Subject.CommonName,
+		Organizations: cert.Subject.Organization,
+		Issuer:        cert.Issuer.String(),
+		Serial:        certSerial(cert),
+		NotBefore:     cert.NotBefore.UTC(),
+		NotAfter:      cert.NotAfter.UTC(),
+	}
+	switch err := c.verifyClientChain(chain, now); {
+	case err == nil:
+		info.Verified = true
+	case errors.Is(err, errCertNoCA):
+		info.Reason = "no CA was given (--certificate-authority, the kubeconfig's certificate-authority, tls_config.ca_file) to check it against"
+	default:
+		info.Reason = fmt.Sprintf("%s does not verify it: %v", c.caName(), oneLine(err))
+	}
+	var warnings []string
+	if err := c.certValidityError(cert, now); err != nil {
+		warnings = append(warnings, err.Error())
+	} else if left := cert.NotAfter.Sub(now); left < certExpiryWarning {
+		warnings = append(warnings, fmt.Sprintf("%s (%s) expires in %s, at %s: get a new one before then (sdinspect auth csr)",
+			c.certName(), info.Subject, certSpan(left), cert.NotAfter.UTC().Format(certTimeLayout)))
+	}
+	return info, warnings, nil
+}

@@ -54,6 +54,14 @@ func (c *Credentials) hasCert() bool {
 	return c != nil && (c.CertFile != "" || len(c.certData) > 0)
 }
 
+// serverName names the API server for messages.
+func (c *Credentials) serverName() string {
+	if c == nil || c.Server == "" {
+		return "the API server"
+	}
+	return fmt.Sprintf("the API server at %s", c.Server)
+}
+
 // caName names the CA for messages.
 func (c *Credentials) caName() string {
 	switch {

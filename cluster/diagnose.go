@@ -44,10 +44,7 @@ func Diagnose(err error, creds *Credentials) error {
 
 // explain returns the message for err, or "" if it is not recognized.
 func explain(err error, c *Credentials) string {
-	server := "the API server"
-	if c != nil && c.Server != "" {
-		server = fmt.Sprintf("the API server at %s", c.Server)
-	}
+	server := c.serverName()
 	if m := explainTLS(err, c, server); m != "" {
 		return m
 	}
