@@ -7,8 +7,37 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
+
+// BindCSRFlags is BindFlags for a command whose own --user names the user
+// a certificate is for: kubectl's --user, the kubeconfig user to connect
+// as, is left out (--context still picks one). The other connection flags
+// are BindFlags's.
+func BindCSRFlags(fs *pflag.FlagSet) *ConnFlags {
+	names := clientcmd.RecommendedConfigOverrideFlags("")
+	names.ContextOverrideFlags.Namespace = clientcmd.FlagInfo{}
+	names.ContextOverrideFlags.AuthInfoName = clientcmd.FlagInfo{}
+	return bindConnFlags(fs, names)
+}
+
+// bindConnFlags binds --kubeconfig and the override flags names has a
+// long name for, and remembers which flags it added, for Given.
+func bindConnFlags(fs *pflag.FlagSet, names clientcmd.ConfigOverrideFlags) *ConnFlags {
+	f := &ConnFlags{fs: fs}
+	before := map[string]bool{}
+	fs.VisitAll(func(fl *pflag.Flag) { before[fl.Name] = true })
+	fs.StringVar(&f.Kubeconfig, clientcmd.RecommendedConfigPathFlag, "", "Path to the kubeconfig file to use")
+	clientcmd.BindOverrideFlags(&f.Overrides, fs, names)
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if !before[fl.Name] {
+			f.names = append(f.names, fl.Name)
+		}
+	})
+	return f
+}
 
 // errNoKubeconfig says why there is no connection without flags.
 var errNoKubeconfig = errors.New("there is no kubeconfig ($KUBECONFIG or ~/.kube/config) and sdinspect does not run in a pod: give --kubeconfig or --server")

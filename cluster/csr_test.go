@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/rest"
@@ -161,5 +162,32 @@ current-context: x
 	}
 	if conn.Config.Host != "https://10.0.0.2:6443" || !strings.Contains(conn.Source, kubeconfig) || len(conn.Notes) != 1 {
 		t.Errorf("$KUBECONFIG: host %q, source %q, notes %q; want its server, its name and a note about TLS", conn.Config.Host, conn.Source, conn.Notes)
+	}
+}
+
+func TestCSRBindFlags(t *testing.T) {
+	fs := pflag.NewFlagSet("csr", pflag.ContinueOnError)
+	// The command's own --user, which kubectl's would clash with.
+	fs.String("user", "", "user of the certificate")
+	f := BindCSRFlags(fs)
+	for _, name := range []string{"kubeconfig", "context", "cluster", "server", "certificate-authority", "client-certificate", "client-key", "token", "as", "as-group", "insecure-skip-tls-verify"} {
+		if fs.Lookup(name) == nil {
+			t.Errorf("no --%s", name)
+		}
+	}
+	if fs.Lookup("namespace") != nil {
+		t.Error("--namespace is bound")
+	}
+	if err := fs.Parse([]string{"--user", "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.Given() {
+		t.Error("the command's --user counts as a connection flag")
+	}
+	if err := fs.Parse([]string{"--context", "prod"}); err != nil {
+		t.Fatal(err)
+	}
+	if !f.Given() || f.Overrides.CurrentContext != "prod" {
+		t.Errorf("--context: given %v, context %q", f.Given(), f.Overrides.CurrentContext)
 	}
 }
