@@ -172,43 +172,55 @@ type Blocked struct {
 }
 
 // blockedBy returns what denying p does to each job and role needing it;
-// listAllowed says whether the list of the same resource and namespace is
-// allowed, which makes a denied watch a lesser harm.
-func blockedBy(p Permission, listAllowed bool) []Blocked {
+// otherAllowed says whether the other verb (watch for a list, list for a
+// watch) on the same resource and namespace is allowed.
+func blockedBy(p Permission, otherAllowed bool) []Blocked {
 	out := make([]Blocked, len(p.NeededBy))
 	for i, n := range p.NeededBy {
-		out[i] = Blocked{Need: n, Effect: deniedEffect(p, n, listAllowed)}
+		out[i] = Blocked{Need: n, Effect: deniedEffect(p, n, otherAllowed)}
 	}
 	return out
 }
 
 // deniedEffect says what denying p does to the job and role of n, for a
 // line that names them first. It follows the Run methods of
-// discovery/kubernetes: each role waits for the caches of its own informer
-// and of the secondary informers it reads (WaitForCacheSync), except the
-// replicaset and job informers of the endpoints and endpointslice roles,
-// which nothing waits for. An informer whose LIST is refused never syncs,
-// and its role in that namespace (every namespace, for the cluster-wide
-// node and namespace informers) sends no target group at all. An informer
-// whose LIST succeeds and whose WATCH is refused syncs, then lists again
-// after every refused watch.
-func deniedEffect(p Permission, n Need, listAllowed bool) string {
+// discovery/kubernetes and the reflector of the client-go it is built
+// with (v0.37, watch-list on by default):
+//
+//   - each role waits for the caches of its own informer and of the
+//     secondary informers it reads (WaitForCacheSync), except the
+//     replicaset and job informers of the endpoints and endpointslice
+//     roles, which nothing waits for;
+//   - an informer allowed neither verb never syncs, and its role in that
+//     namespace (every namespace, for the cluster-wide node and namespace
+//     informers) sends no target group at all;
+//   - allowed only watch, it syncs through a streaming watch-list where the
+//     API server serves one, and never where it falls back to LIST;
+//   - allowed only list, it syncs from the LIST, then every watch fails
+//     and it lists again after a back-off.
+func deniedEffect(p Permission, n Need, otherAllowed bool) string {
 	where := ""
 	if p.Namespaced() && p.Namespace != metav1.NamespaceAll {
 		where = fmt.Sprintf(" in namespace %q", p.Namespace)
 	}
+	var effect string
 	switch {
-	case p.Verb == VerbWatch && listAllowed:
+	case p.Verb == VerbWatch && otherAllowed:
 		return fmt.Sprintf("list allowed but watch denied (Prometheus needs both): the %s informer lists, then every watch is refused and it lists everything again after a back-off of up to 30s; targets lag behind the cluster and Prometheus logs \"forbidden\" each time", p.Resource)
 	case p.Resource == primaryResource(n.Role) && where == "":
-		return fmt.Sprintf("no targets at all: Prometheus waits forever for the %s informer to sync", p.Resource)
+		effect = fmt.Sprintf("no targets at all: Prometheus waits forever for the %s informer to sync", p.Resource)
 	case p.Resource == primaryResource(n.Role):
-		return fmt.Sprintf("no targets%s: Prometheus waits forever for the %s informer to sync", where, p.Resource)
+		effect = fmt.Sprintf("no targets%s: Prometheus waits forever for the %s informer to sync", where, p.Resource)
 	case unwaited(p.Resource, n.Role):
-		return fmt.Sprintf("targets%s lack %s: the %s informer never fills, and role %s does not wait for it",
+		effect = fmt.Sprintf("targets%s lack %s: the %s informer never fills, and role %s does not wait for it",
 			where, ownerLabel(p.Resource), p.Resource, n.Role)
+	default:
+		effect = fmt.Sprintf("role %s emits nothing%s: Prometheus waits for the %s informer to sync", n.Role, where, p.Resource)
 	}
-	return fmt.Sprintf("role %s emits nothing%s: Prometheus waits for the %s informer to sync", n.Role, where, p.Resource)
+	if p.Verb == VerbList && otherAllowed {
+		return fmt.Sprintf("watch allowed but list denied (Prometheus needs both): the %s informer fills from a streaming watch-list where the API server serves one; where it falls back to a plain LIST (older API servers, a failed watch-list), %s", p.Resource, effect)
+	}
+	return effect
 }
 
 // unwaited reports whether role reads resource without waiting for its
@@ -332,16 +344,20 @@ func reviewEach(ctx context.Context, cs kubernetes.Interface, perms []Permission
 
 // addBlocks fills in what each denied access blocks.
 func addBlocks(access []Access) {
-	listAllowed := map[[3]string]bool{}
+	type key struct{ verb, group, resource, namespace string }
+	allowed := map[key]bool{}
 	for _, a := range access {
-		if a.Verb == VerbList && a.Allowed {
-			listAllowed[[3]string{a.Group, a.Resource, a.Namespace}] = true
-		}
+		allowed[key{a.Verb, a.Group, a.Resource, a.Namespace}] = a.Allowed
 	}
 	for i, a := range access {
-		if !a.Allowed {
-			access[i].Blocks = blockedBy(a.Permission, listAllowed[[3]string{a.Group, a.Resource, a.Namespace}])
+		if a.Allowed {
+			continue
 		}
+		other := VerbWatch
+		if a.Verb == VerbWatch {
+			other = VerbList
+		}
+		access[i].Blocks = blockedBy(a.Permission, allowed[key{other, a.Group, a.Resource, a.Namespace}])
 	}
 }
 

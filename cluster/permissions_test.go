@@ -148,11 +148,11 @@ func TestDeniedEffect(t *testing.T) {
 	}
 	need := func(role promkubernetes.Role) Need { return Need{Job: "j", Role: role} }
 	tests := []struct {
-		name        string
-		perm        Permission
-		need        Need
-		listAllowed bool
-		want        string
+		name         string
+		perm         Permission
+		need         Need
+		otherAllowed bool
+		want         string
 	}{
 		{
 			name: "primary in a namespace",
@@ -201,8 +201,13 @@ func TestDeniedEffect(t *testing.T) {
 		},
 		{
 			name: "watch denied, list allowed",
-			perm: perm(VerbWatch, "pods", ""), need: need(promkubernetes.RoleEndpoint), listAllowed: true,
+			perm: perm(VerbWatch, "pods", ""), need: need(promkubernetes.RoleEndpoint), otherAllowed: true,
 			want: `list allowed but watch denied (Prometheus needs both): the pods informer lists, then every watch is refused and it lists everything again after a back-off of up to 30s; targets lag behind the cluster and Prometheus logs "forbidden" each time`,
+		},
+		{
+			name: "list denied, watch allowed",
+			perm: perm(VerbList, "services", "mon"), need: need(promkubernetes.RoleEndpointSlice), otherAllowed: true,
+			want: `watch allowed but list denied (Prometheus needs both): the services informer fills from a streaming watch-list where the API server serves one; where it falls back to a plain LIST (older API servers, a failed watch-list), role endpointslice emits nothing in namespace "mon": Prometheus waits for the services informer to sync`,
 		},
 		{
 			name: "watch denied with list",
@@ -214,7 +219,7 @@ func TestDeniedEffect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			tt.perm.NeededBy = []Need{tt.need}
-			got := blockedBy(tt.perm, tt.listAllowed)
+			got := blockedBy(tt.perm, tt.otherAllowed)
 			want := []Blocked{{Need: tt.need, Effect: tt.want}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
@@ -232,9 +237,11 @@ func TestAddBlocks(t *testing.T) {
 		{Permission: Permission{Verb: VerbList, Resource: "pods", Namespace: "a", NeededBy: n}},
 		{Permission: Permission{Verb: VerbWatch, Resource: "pods", Namespace: "a", NeededBy: n}},
 		{Permission: Permission{Verb: VerbList, Resource: "pods", Namespace: "b", NeededBy: n}, Allowed: true},
+		{Permission: Permission{Verb: VerbList, Resource: "services", NeededBy: n}},
+		{Permission: Permission{Verb: VerbWatch, Resource: "services", NeededBy: n}, Allowed: true},
 	}
 	addBlocks(access)
-	for i, wantBlocked := range []bool{false, true, true, true, false} {
+	for i, wantBlocked := range []bool{false, true, true, true, false, true, false} {
 		if got := access[i].Blocks != nil; got != wantBlocked {
 			t.Errorf("%s: blocked %v, want %v", access[i].Permission, got, wantBlocked)
 		}
@@ -242,8 +249,13 @@ func TestAddBlocks(t *testing.T) {
 	if e := access[1].Blocks[0].Effect; !strings.HasPrefix(e, "list allowed but watch denied") {
 		t.Errorf("watch nodes with list allowed: %s", e)
 	}
-	if e := access[3].Blocks[0].Effect; strings.HasPrefix(e, "list allowed") {
-		t.Errorf("watch pods in a, list denied too: %s", e)
+	for _, i := range []int{2, 3} {
+		if e := access[i].Blocks[0].Effect; strings.Contains(e, "allowed") {
+			t.Errorf("%s, the other verb denied too: %s", access[i].Permission, e)
+		}
+	}
+	if e := access[5].Blocks[0].Effect; !strings.HasPrefix(e, "watch allowed but list denied") {
+		t.Errorf("list services with watch allowed: %s", e)
 	}
 }
 
