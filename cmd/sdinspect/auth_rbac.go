@@ -1,15 +1,176 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/sdinspect/sdinspect/cluster"
+	"github.com/sdinspect/sdinspect/promconfig"
 )
 
+// defaultRBACName names the RBAC objects auth rbac prints.
+const defaultRBACName = "prometheus-kubernetes-sd"
+
+type authRBACOptions struct {
+	input          inputOptions
+	group          string
+	user           string
+	serviceAccount string
+	name           string
+}
+
 func newAuthRBACCommand(s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:  "rbac",
+	o := &authRBACOptions{}
+	cmd := &cobra.Command{
+		Use:   "rbac --config prometheus.yml [--job NAME]... (--group G | --user U | --serviceaccount NS/NAME) [--name NAME]",
+		Short: "Print the least-privilege RBAC that lets an identity list and watch what the jobs need",
+		Long: `rbac prints the RBAC that allows exactly what auth can-i checks: list and watch on each
+resource the jobs' informers list, in the namespaces they list it in, for one group, user
+or service account. What is needed across all namespaces, and cluster-scoped resources
+(nodes, namespaces), go to a ClusterRole and a ClusterRoleBinding; what only some
+namespaces need goes to a Role and a RoleBinding in each of them. Rules hold one API group
+each; there are no wildcards, no secrets and no verbs but list and watch.
+
+The output is YAML documents for kubectl apply -f -. It needs no cluster.`,
+		Example: `  sdinspect auth rbac --config prometheus.yml --group system:monitoring | kubectl apply -f -
+  sdinspect auth rbac --config prometheus.yml --serviceaccount monitoring/prometheus
+  sdinspect auth rbac --config prometheus.yml --job kubernetes-pods --user ci --name ci-pods`,
 		Args: positionalArgs(cobra.NoArgs),
-		RunE: func(*cobra.Command, []string) error { return errors.New("auth rbac: not written yet") },
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
+	fs := cmd.Flags()
+	bindAuthJobFlags(fs, &o.input)
+	fs.StringVar(&o.group, "group", "", "grant to this group (a client certificate's O)")
+	fs.StringVar(&o.user, "user", "", "grant to this user (a client certificate's CN)")
+	fs.StringVar(&o.serviceAccount, "serviceaccount", "", "grant to this service account, NAMESPACE/NAME")
+	fs.StringVar(&o.name, "name", defaultRBACName, "name of the roles and bindings")
+	return cmd
+}
+
+// subject returns whom to grant, from exactly one of the subject flags.
+func (o *authRBACOptions) subject() (rbacv1.Subject, error) {
+	given := 0
+	for _, v := range []string{o.group, o.user, o.serviceAccount} {
+		if v != "" {
+			given++
+		}
+	}
+	switch {
+	case given != 1:
+		return rbacv1.Subject{}, usagef("give exactly one of --group, --user or --serviceaccount")
+	case o.group != "":
+		return cluster.GroupSubject(o.group), nil
+	case o.user != "":
+		return cluster.UserSubject(o.user), nil
+	}
+	sa, err := cluster.ServiceAccountSubject(o.serviceAccount)
+	if err != nil {
+		return rbacv1.Subject{}, usageError{fmt.Errorf("--serviceaccount: %w", err)}
+	}
+	return sa, nil
+}
+
+func (o *authRBACOptions) run(s streams) error {
+	subject, err := o.subject()
+	if err != nil {
+		return err
+	}
+	jobs, sds, err := o.input.authJobs(s)
+	if err != nil {
+		return err
+	}
+	perms := cluster.Permissions(cluster.Requests(sds))
+	if len(perms) == 0 {
+		return fmt.Errorf("the jobs list nothing from the API server, so there is nothing to grant")
+	}
+	objs, err := cluster.RBAC(perms, o.name, subject)
+	if err != nil {
+		return usageError{fmt.Errorf("--name: %w", err)}
+	}
+	if _, err := fmt.Fprint(s.out, rbacHeader(o.input.configPath, jobs, subject)); err != nil {
+		return err
+	}
+	return cluster.WriteRBAC(s.out, objs)
+}
+
+// rbacHeader is the comment that says what the RBAC is for.
+func rbacHeader(config string, jobs []*promconfig.Job, subject rbacv1.Subject) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Least-privilege RBAC for Prometheus Kubernetes service discovery, printed by\n")
+	fmt.Fprintf(&b, "# sdinspect auth rbac: list and watch on exactly what the informers of these\n")
+	fmt.Fprintf(&b, "# jobs of %s list, granted to %s.\n", config, describeSubject(subject))
+	for _, j := range jobs {
+		if len(j.Kubernetes) == 0 {
+			continue
+		}
+		var roles []string
+		for _, sd := range j.Kubernetes {
+			roles = append(roles, string(sd.Role))
+		}
+		fmt.Fprintf(&b, "#   %s (role %s)\n", j.Scrape.JobName, strings.Join(roles, ", "))
+	}
+	b.WriteString("# Apply with: kubectl apply -f FILE\n")
+	return b.String()
+}
+
+// describeSubject names a subject for people: Group "g",
+// ServiceAccount "monitoring/prometheus".
+func describeSubject(s rbacv1.Subject) string {
+	if s.Namespace != "" {
+		return fmt.Sprintf("%s %q", s.Kind, s.Namespace+"/"+s.Name)
+	}
+	return fmt.Sprintf("%s %q", s.Kind, s.Name)
+}
+
+// subjectFlag is the auth rbac flag that names s.
+func subjectFlag(s rbacv1.Subject) string {
+	switch s.Kind {
+	case rbacv1.ServiceAccountKind:
+		return "--serviceaccount " + shellQuote(s.Namespace+"/"+s.Name)
+	case rbacv1.UserKind:
+		return "--user " + shellQuote(s.Name)
+	}
+	return "--group " + shellQuote(s.Name)
+}
+
+// rbacPointer is what ends a refusal: the auth rbac command that prints
+// the RBAC granting user and groups what the jobs of o need, such as
+// ` (sdinspect auth rbac --config prometheus.yml --group system:ci prints
+// the RBAC that grants it)`. It is "" when the identity is unknown or the
+// jobs come from --rules, which auth rbac does not read.
+func (o *inputOptions) rbacPointer(user string, groups []string) string {
+	subject, ok := cluster.IdentitySubject(user, groups)
+	if !ok || o.configPath == "" {
+		return ""
+	}
+	cmd := "sdinspect auth rbac --config " + shellQuote(o.configPath)
+	for _, j := range o.jobs {
+		cmd += " --job " + shellQuote(j)
+	}
+	if o.ownNamespace != "" {
+		cmd += " --own-namespace " + shellQuote(o.ownNamespace)
+	}
+	return fmt.Sprintf(" (%s %s prints the RBAC that grants it)", cmd, subjectFlag(subject))
+}
+
+// partialPointer is rbacPointer for the identity refused in partial
+// results.
+func (o *inputOptions) partialPointer(partials []*cluster.Partial) string {
+	for _, p := range partials {
+		if user, groups := p.Identity(); user != "" {
+			return o.rbacPointer(user, groups)
+		}
+	}
+	return ""
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

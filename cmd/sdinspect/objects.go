@@ -87,6 +87,7 @@ func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconf
 			objs.partial = append(objs.partial, partial)
 		}
 	}
+	o.refusedPointer = o.partialPointer(objs.partial)
 	return objs, nil
 }
 
@@ -121,7 +122,7 @@ func (o *inputOptions) list(ctx context.Context, s streams, c *cluster.Conn) (*d
 		return nil, nil, fmt.Errorf("listing from %s: %w", c.Source, err)
 	}
 	if partial != nil && len(partial.Refused) >= len(reqs) {
-		return nil, nil, allRefused(partial)
+		return nil, nil, allRefused(partial, o.partialPointer([]*cluster.Partial{partial}))
 	}
 	s.log.Debug("listed", "from", c.Source, "took", time.Since(start))
 	return snap, partial, nil
@@ -155,10 +156,11 @@ func credentialsLog(c *cluster.Credentials) string {
 	return strings.Join(parts, ", ")
 }
 
-// allRefused is the error for a connection that may list nothing at all.
-func allRefused(p *cluster.Partial) error {
+// allRefused is the error for a connection that may list nothing at all;
+// pointer ends it (see rbacPointer).
+func allRefused(p *cluster.Partial, pointer string) error {
 	if len(p.Reasons) == 1 {
-		return errors.New(p.Reasons[0])
+		return errors.New(p.Reasons[0] + pointer)
 	}
-	return fmt.Errorf("%s (and %d more lists refused)", p.Reasons[0], len(p.Reasons)-1)
+	return fmt.Errorf("%s (and %d more lists refused)%s", p.Reasons[0], len(p.Reasons)-1, pointer)
 }

@@ -37,6 +37,10 @@ type inputOptions struct {
 	timeout      time.Duration
 	chunkSize    int64
 	allowPartial bool
+
+	// refusedPointer ends the error of a partial result: the auth rbac
+	// command for the refused identity, if any.
+	refusedPointer string
 }
 
 func (o *inputOptions) bind(fs *pflag.FlagSet) {
@@ -189,7 +193,7 @@ func (o *inputOptions) partialError(rep *report.Report) error {
 	if !rep.Partial || o.allowPartial {
 		return nil
 	}
-	return fmt.Errorf("partial result: %s (--allow-partial accepts it)", strings.Join(rep.PartialReasons, "; "))
+	return fmt.Errorf("partial result: %s (--allow-partial accepts it)%s", strings.Join(rep.PartialReasons, "; "), o.refusedPointer)
 }
 
 type targetsOptions struct {
