@@ -305,7 +305,7 @@ func reviewAccessWith(ctx context.Context, cs kubernetes.Interface, im rest.Impe
 		if apierrors.IsForbidden(err) && reviewImpersonates(im) {
 			return nil, reviewImpersonationRefused(im, err)
 		}
-		return nil, fmt.Errorf("asking %s for access reviews: %w", creds.Server, Diagnose(err, creds))
+		return nil, Diagnose(err, creds)
 	}
 	addBlocks(access)
 	who := whoami(ctx, cs)

@@ -357,12 +357,12 @@ func TestReviewAccessErrors(t *testing.T) {
 		{
 			name: "unauthorized",
 			err:  apierrors.NewUnauthorized("Unauthorized"),
-			want: "asking https://k for access reviews: the API server at https://k rejected the credentials (401 Unauthorized)",
+			want: "the API server at https://k rejected the credentials (401 Unauthorized)",
 		},
 		{
 			name: "forbidden without impersonation",
 			err:  apierrors.NewForbidden(schema.GroupResource{Group: "authorization.k8s.io", Resource: "selfsubjectaccessreviews"}, "", errors.New("no")),
-			want: "asking https://k for access reviews: selfsubjectaccessreviews.authorization.k8s.io is forbidden: no",
+			want: "selfsubjectaccessreviews.authorization.k8s.io is forbidden: no",
 		},
 	}
 	for _, tt := range tests {

@@ -143,7 +143,7 @@ func (o *authCanIOptions) run(ctx context.Context, s streams) error {
 		perms := cluster.Permissions(cluster.Requests(c.Jobs))
 		review, err := cluster.ReviewAccess(ctx, c.Config, perms, c.Credentials)
 		if err != nil {
-			return fmt.Errorf("checking access with %s: %w", c.Source, err)
+			return fmt.Errorf("reviewing access with %s: %w", c.Source, err)
 		}
 		reviews = append(reviews, review)
 		rep.Reviews = append(rep.Reviews, accessServerOf(c, review))

@@ -100,8 +100,8 @@ func (o *authRBACOptions) run(s streams) error {
 func rbacHeader(config string, jobs []*promconfig.Job, subject rbacv1.Subject) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Least-privilege RBAC for Prometheus Kubernetes service discovery, printed by\n")
-	fmt.Fprintf(&b, "# sdinspect auth rbac: list and watch on exactly what the informers of these\n")
-	fmt.Fprintf(&b, "# jobs of %s list, granted to %s.\n", config, describeSubject(subject))
+	fmt.Fprintf(&b, "# sdinspect auth rbac. It lets %s\n", describeSubject(subject))
+	fmt.Fprintf(&b, "# list and watch exactly what the informers of these jobs of %s list:\n", config)
 	for _, j := range jobs {
 		if len(j.Kubernetes) == 0 {
 			continue

@@ -1,0 +1,41 @@
+package main
+
+import "testing"
+
+func TestAuthRBACPointer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		opts   inputOptions
+		user   string
+		groups []string
+		want   string
+	}{
+		{
+			name: "certificate group",
+			opts: inputOptions{configPath: "prometheus.yml"}, user: "ci", groups: []string{"system:authenticated", "system:ci"},
+			want: " (sdinspect auth rbac --config prometheus.yml --group system:ci prints the RBAC that grants it)",
+		},
+		{
+			name: "jobs, own namespace and quoting",
+			opts: inputOptions{configPath: "my dir/prometheus.yml", jobs: []string{"pods", "it's"}, ownNamespace: "mon"}, user: "ci",
+			want: ` (sdinspect auth rbac --config 'my dir/prometheus.yml' --job pods --job 'it'\''s' --own-namespace mon --user ci prints the RBAC that grants it)`,
+		},
+		{
+			name: "service account",
+			opts: inputOptions{configPath: "p.yml"}, user: "system:serviceaccount:monitoring:prometheus",
+			groups: []string{"system:serviceaccounts", "system:serviceaccounts:monitoring", "system:authenticated"},
+			want:   " (sdinspect auth rbac --config p.yml --serviceaccount monitoring/prometheus prints the RBAC that grants it)",
+		},
+		{name: "unknown identity", opts: inputOptions{configPath: "p.yml"}},
+		{name: "rules file", opts: inputOptions{rulesPath: "rules.yml"}, user: "ci"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.opts.rbacPointer(tt.user, tt.groups); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
