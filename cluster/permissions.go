@@ -390,17 +390,3 @@ func reviewImpersonationRefused(im rest.ImpersonationConfig, err error) error {
 		"%s may not impersonate %s (%s): checking another identity takes the verb impersonate on %s; or run can-i with that identity's own credentials",
 		caller, strings.Join(target, " and "), statusMessage(err), strings.Join(needs, " and "))}
 }
-
-// splitServiceAccountUser splits a service account's user name,
-// system:serviceaccount:NAMESPACE:NAME.
-func splitServiceAccountUser(user string) (namespace, name string, ok bool) {
-	rest, ok := strings.CutPrefix(user, serviceAccountUserPrefix)
-	if !ok {
-		return "", "", false
-	}
-	namespace, name, ok = strings.Cut(rest, ":")
-	return namespace, name, ok && namespace != "" && name != "" && !strings.Contains(name, ":")
-}
-
-// serviceAccountUserPrefix starts the user name of every service account.
-const serviceAccountUserPrefix = "system:serviceaccount:"

@@ -48,6 +48,20 @@ func ServiceAccountSubject(s string) (rbacv1.Subject, error) {
 	return rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: name}, nil
 }
 
+// splitServiceAccountUser splits a service account's user name,
+// system:serviceaccount:NAMESPACE:NAME.
+func splitServiceAccountUser(user string) (namespace, name string, ok bool) {
+	rest, ok := strings.CutPrefix(user, serviceAccountUserPrefix)
+	if !ok {
+		return "", "", false
+	}
+	namespace, name, ok = strings.Cut(rest, ":")
+	return namespace, name, ok && namespace != "" && name != "" && !strings.Contains(name, ":")
+}
+
+// serviceAccountUserPrefix starts the user name of every service account.
+const serviceAccountUserPrefix = "system:serviceaccount:"
+
 // rbacGrant is a resource a role allows verbs on.
 type rbacGrant struct{ group, resource string }
 
