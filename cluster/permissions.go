@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -319,11 +320,18 @@ const reviewConcurrency = 4
 // reviewEach creates a SelfSubjectAccessReview for each permission.
 func reviewEach(ctx context.Context, cs kubernetes.Interface, perms []Permission) ([]Access, error) {
 	access := make([]Access, len(perms))
-	g, ctx := errgroup.WithContext(ctx)
+	// No context cancellation on the first error: client-go logs every
+	// request cut off mid-response to stderr. Requests not yet sent are
+	// skipped instead.
+	var g errgroup.Group
+	var failed atomic.Bool
 	g.SetLimit(reviewConcurrency)
 	reviews := cs.AuthorizationV1().SelfSubjectAccessReviews()
 	for i, p := range perms {
 		g.Go(func() error {
+			if failed.Load() {
+				return nil
+			}
 			r, err := reviews.Create(ctx, &authorizationv1.SelfSubjectAccessReview{
 				Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
 					Namespace: p.Namespace,
@@ -333,6 +341,7 @@ func reviewEach(ctx context.Context, cs kubernetes.Interface, perms []Permission
 				}},
 			}, metav1.CreateOptions{})
 			if err != nil {
+				failed.Store(true)
 				return err
 			}
 			access[i] = Access{Permission: p, Allowed: r.Status.Allowed, Reason: cmp.Or(r.Status.Reason, r.Status.EvaluationError)}
@@ -387,6 +396,6 @@ func reviewImpersonationRefused(im rest.ImpersonationConfig, err error) error {
 		caller = fmt.Sprintf("User %q", u)
 	}
 	return &diagnosis{err: err, msg: fmt.Sprintf(
-		"%s may not impersonate %s (%s): checking another identity takes the verb impersonate on %s; or run can-i with that identity's own credentials",
-		caller, strings.Join(target, " and "), statusMessage(err), strings.Join(needs, " and "))}
+		"%s may not impersonate %s: checking another identity takes the verb impersonate on %s, or run can-i with that identity's own credentials (the API server said: %s)",
+		caller, strings.Join(target, " and "), strings.Join(needs, " and "), statusMessage(err))}
 }

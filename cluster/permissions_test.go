@@ -346,13 +346,13 @@ func TestReviewAccessErrors(t *testing.T) {
 			name: "impersonating a service account",
 			im:   rest.ImpersonationConfig{UserName: "system:serviceaccount:monitoring:prometheus"},
 			err:  refusedImpersonation,
-			want: `User "ci" may not impersonate user "system:serviceaccount:monitoring:prometheus" (--as) (serviceaccounts "prometheus" is forbidden: User "ci" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "monitoring"): checking another identity takes the verb impersonate on serviceaccounts "prometheus" in namespace "monitoring"; or run can-i with that identity's own credentials`,
+			want: `User "ci" may not impersonate user "system:serviceaccount:monitoring:prometheus" (--as): checking another identity takes the verb impersonate on serviceaccounts "prometheus" in namespace "monitoring", or run can-i with that identity's own credentials (the API server said: serviceaccounts "prometheus" is forbidden: User "ci" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "monitoring")`,
 		},
 		{
 			name: "impersonating a user and a group",
 			im:   rest.ImpersonationConfig{UserName: "bob", Groups: []string{"dev"}},
 			err:  apierrors.NewForbidden(schema.GroupResource{Resource: "users"}, "bob", errors.New("no")),
-			want: `the caller may not impersonate user "bob" (--as) and group "dev" (--as-group) (users "bob" is forbidden: no): checking another identity takes the verb impersonate on users "bob" and groups "dev"; or run can-i with that identity's own credentials`,
+			want: `the caller may not impersonate user "bob" (--as) and group "dev" (--as-group): checking another identity takes the verb impersonate on users "bob" and groups "dev", or run can-i with that identity's own credentials (the API server said: users "bob" is forbidden: no)`,
 		},
 		{
 			name: "unauthorized",

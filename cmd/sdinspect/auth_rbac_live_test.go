@@ -328,6 +328,9 @@ func TestAuthRBACLive(t *testing.T) {
 		conn, _ := certConn("auth-impersonator", "sdinspect:impersonators")
 		as := append([]string{"--config", authExampleConfig, "--as", "system:serviceaccount:monitoring:prometheus"}, conn...)
 		code, _, stderr := authCanI(t, as...)
+		if n := strings.Count(stderr, "\n"); n != 1 {
+			t.Errorf("without impersonate: want one line on stderr, got %d:\n%s", n, stderr)
+		}
 		for _, want := range []string{`User "auth-impersonator" may not impersonate user "system:serviceaccount:monitoring:prometheus" (--as)`,
 			`impersonate on serviceaccounts "prometheus" in namespace "monitoring"`} {
 			if code != exitFailed || !strings.Contains(stderr, want) {
