@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,5 +53,59 @@ DENIED: list and watch nodes blocks:
 	}
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("text (-want +got):\n%s", diff)
+	}
+}
+
+// readmeBlock returns the first fenced block of kind (json, yaml) after
+// heading in the README.
+func readmeBlock(t *testing.T, heading, kind string) string {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README has no heading %q", heading)
+	}
+	_, rest, ok = strings.Cut(rest, "\n```"+kind+"\n")
+	if !ok {
+		t.Fatalf("README has no ```%s block after %q", kind, heading)
+	}
+	block, _, ok := strings.Cut(rest, "\n```\n")
+	if !ok {
+		t.Fatalf("the ```%s block after %q is not closed", kind, heading)
+	}
+	return block + "\n"
+}
+
+// TestAuthCanIReadmeJSON holds the README's JSON example of auth can-i to
+// the types the command writes: it decodes without unknown fields, and
+// every field the types have is in the README's field table.
+func TestAuthCanIReadmeJSON(t *testing.T) {
+	t.Parallel()
+	block := readmeBlock(t, "#### `auth can-i`", "json")
+	dec := json.NewDecoder(strings.NewReader(block))
+	dec.DisallowUnknownFields()
+	var rep accessReport
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("README's can-i JSON does not decode into what can-i writes: %v", err)
+	}
+	if rep.APIVersion != report.APIVersion || len(rep.Reviews) == 0 || len(rep.Reviews[0].Permissions) == 0 {
+		t.Errorf("README's can-i JSON is incomplete: %+v", rep)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "#### `auth can-i`")
+	section, _, _ = strings.Cut(section, "#### `auth rbac`")
+	for _, typ := range []reflect.Type{reflect.TypeFor[accessReport](), reflect.TypeFor[accessServer](), reflect.TypeFor[accessPermission]()} {
+		for f := range typ.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name != "apiVersion" && !strings.Contains(section, "`"+name+"`") && !strings.Contains(section, "`"+name+"[]`") {
+				t.Errorf("the README's can-i field table does not explain %q", name)
+			}
+		}
 	}
 }

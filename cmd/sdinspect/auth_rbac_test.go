@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestAuthRBACPointer(t *testing.T) {
 	t.Parallel()
@@ -37,5 +42,20 @@ func TestAuthRBACPointer(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAuthRBACReadme holds the README's auth rbac example to what the
+// command prints for the bundled example.
+func TestAuthRBACReadme(t *testing.T) {
+	t.Parallel()
+	const config = "../../testdata/examples/prometheus.yml"
+	code, stdout, stderr := runCLI(t, "auth", "rbac", "--config", config, "--group", "system:monitoring")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	got := strings.Replace(stdout, config, "prometheus.yml", 1)
+	if diff := cmp.Diff(readmeBlock(t, "#### `auth rbac`", "yaml"), got); diff != "" {
+		t.Errorf("README's auth rbac example (-readme +printed):\n%s", diff)
 	}
 }
