@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/promconfig"
@@ -90,14 +91,14 @@ func (o *authRBACOptions) run(s streams) error {
 	if err != nil {
 		return usageError{fmt.Errorf("--name: %w", err)}
 	}
-	if _, err := fmt.Fprint(s.out, rbacHeader(o.input.configPath, jobs, subject)); err != nil {
+	if _, err := fmt.Fprint(s.out, rbacHeader(o.input.configPath, jobs, subject, objs)); err != nil {
 		return err
 	}
 	return cluster.WriteRBAC(s.out, objs)
 }
 
 // rbacHeader is the comment that says what the RBAC is for.
-func rbacHeader(config string, jobs []*promconfig.Job, subject rbacv1.Subject) string {
+func rbacHeader(config string, jobs []*promconfig.Job, subject rbacv1.Subject, objs []runtime.Object) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Least-privilege RBAC for Prometheus Kubernetes service discovery, printed by\n")
 	fmt.Fprintf(&b, "# sdinspect auth rbac. It lets %s\n", describeSubject(subject))
@@ -111,6 +112,18 @@ func rbacHeader(config string, jobs []*promconfig.Job, subject rbacv1.Subject) s
 			roles = append(roles, string(sd.Role))
 		}
 		fmt.Fprintf(&b, "#   %s (role %s)\n", j.Scrape.JobName, strings.Join(roles, ", "))
+	}
+	// A Role can only be created in a namespace that exists, and Prometheus
+	// needs it in every namespace a job names, existing or not.
+	var namespaces []string
+	for _, o := range objs {
+		if r, ok := o.(*rbacv1.Role); ok {
+			namespaces = append(namespaces, r.Namespace)
+		}
+	}
+	if len(namespaces) > 0 {
+		fmt.Fprintf(&b, "# The Roles go into namespaces the jobs name (%s): create any that do not\n", strings.Join(namespaces, ", "))
+		fmt.Fprintf(&b, "# exist yet first (kubectl create namespace NAME), or kubectl apply refuses them.\n")
 	}
 	b.WriteString("# Apply with: kubectl apply -f FILE\n")
 	return b.String()
