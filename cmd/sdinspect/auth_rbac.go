@@ -12,8 +12,30 @@ import (
 	"github.com/sdinspect/sdinspect/promconfig"
 )
 
-// defaultRBACName names the RBAC objects auth rbac prints.
-const defaultRBACName = "prometheus-kubernetes-sd"
+// rbacNamePrefix starts the default name of the RBAC objects auth rbac
+// prints; the subject completes it, so that RBAC printed for two subjects
+// does not replace one binding with the other when both are applied.
+const rbacNamePrefix = "prometheus-kubernetes-sd-"
+
+// defaultRBACName is rbacNamePrefix and the subject, as a valid object
+// name: "prometheus-kubernetes-sd-group-observers",
+// "prometheus-kubernetes-sd-serviceaccount-monitoring-prometheus".
+func defaultRBACName(s rbacv1.Subject) string {
+	raw := strings.ToLower(s.Kind + "-" + s.Namespace + "-" + s.Name)
+	var b strings.Builder
+	for _, r := range raw {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	name := rbacNamePrefix + strings.Trim(strings.Join(strings.FieldsFunc(b.String(), func(r rune) bool { return r == '-' }), "-"), "-")
+	if len(name) > 253 {
+		name = strings.TrimRight(name[:253], "-")
+	}
+	return name
+}
 
 type authRBACOptions struct {
 	input          inputOptions
@@ -47,7 +69,7 @@ The output is YAML documents for kubectl apply -f -. It needs no cluster.`,
 	fs.StringVar(&o.group, "group", "", "grant to this group (a client certificate's O)")
 	fs.StringVar(&o.user, "user", "", "grant to this user (a client certificate's CN)")
 	fs.StringVar(&o.serviceAccount, "serviceaccount", "", "grant to this service account, NAMESPACE/NAME")
-	fs.StringVar(&o.name, "name", defaultRBACName, "name of the roles and bindings")
+	fs.StringVar(&o.name, "name", "", "name of the roles and bindings (default prometheus-kubernetes-sd-KIND-NAME of the subject)")
 	return cmd
 }
 
@@ -87,7 +109,11 @@ func (o *authRBACOptions) run(s streams) error {
 	if len(perms) == 0 {
 		return fmt.Errorf("the jobs list nothing from the API server, so there is nothing to grant")
 	}
-	objs, err := cluster.RBAC(perms, o.name, subject)
+	name := o.name
+	if name == "" {
+		name = defaultRBACName(subject)
+	}
+	objs, err := cluster.RBAC(perms, name, subject)
 	if err != nil {
 		return usageError{fmt.Errorf("--name: %w", err)}
 	}

@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/sdinspect/sdinspect/cluster"
 )
 
 func TestAuthRBACPointer(t *testing.T) {
@@ -57,5 +60,32 @@ func TestAuthRBACReadme(t *testing.T) {
 	got := strings.Replace(stdout, config, "prometheus.yml", 1)
 	if diff := cmp.Diff(readmeBlock(t, "#### `auth rbac`", "yaml"), got); diff != "" {
 		t.Errorf("README's auth rbac example (-readme +printed):\n%s", diff)
+	}
+}
+
+// RBAC printed for two subjects must not overwrite each other's bindings
+// when both are applied, so the default name carries the subject.
+func TestAuthRBACDefaultName(t *testing.T) {
+	sa, err := cluster.ServiceAccountSubject("monitoring/prometheus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		subject rbacv1.Subject
+		want    string
+	}{
+		{"group", cluster.GroupSubject("observers"), "prometheus-kubernetes-sd-group-observers"},
+		{"service account", sa, "prometheus-kubernetes-sd-serviceaccount-monitoring-prometheus"},
+		{"user with colons", cluster.UserSubject("system:node:worker-1"), "prometheus-kubernetes-sd-user-system-node-worker-1"},
+		{"upper case and dots", cluster.GroupSubject("Team.SRE"), "prometheus-kubernetes-sd-group-team-sre"},
+		{"long", cluster.GroupSubject(strings.Repeat("a", 300)), "prometheus-kubernetes-sd-group-" + strings.Repeat("a", 253-len("prometheus-kubernetes-sd-group-"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := defaultRBACName(tt.subject); got != tt.want {
+				t.Errorf("defaultRBACName = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
