@@ -58,7 +58,7 @@ func ConnectFlags(flags *ConnFlags) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return finish(&Conn{Config: cfg, Source: source, Credentials: credentialsOf(cfg)}, "insecure-skip-tls-verify in the kubeconfig")
+	return finish(&Conn{Config: cfg, Source: source, Credentials: defaultCredentials(cfg)}, "insecure-skip-tls-verify in the kubeconfig")
 }
 
 // CSRKubeconfig returns a kubeconfig for the API server of c in which user
