@@ -230,6 +230,8 @@ current-context: x
 		}
 	})
 
+	t.Run("refused credentials", func(t *testing.T) { whoamiRefused(t, c, cert, key) })
+
 	t.Run("TLS verification off", func(t *testing.T) {
 		code, stdout, stderr := runCLI(t, "auth", "whoami", "--server", c.URL, "--client-certificate", cert, "--client-key", key, "--insecure-skip-tls-verify")
 		if code != exitOK || !strings.Contains(stderr, "sdinspect: note: TLS verification is off for "+c.URL+" (--insecure-skip-tls-verify)") {
@@ -239,4 +241,79 @@ current-context: x
 			t.Errorf("the text does not say that TLS verification is off:\n%s", stdout)
 		}
 	})
+}
+
+// whoamiRefused runs targets, snapshot and auth whoami with credentials the
+// API server refuses, or that sdinspect refuses before it connects: each
+// ends with one line on stderr that names the credential and why, and
+// nothing on stdout. cert and key are a good pair of the cluster.
+func whoamiRefused(t *testing.T, c *testcluster.Cluster, cert, key string) {
+	now := time.Now()
+	expired, expiredKey := c.ClientCertValidity(t, now.Add(-48*time.Hour), now.Add(-24*time.Hour), "whoami-old", "whoami:readers")
+	future, futureKey := c.ClientCertValidity(t, now.Add(24*time.Hour), now.Add(48*time.Hour), "whoami-new")
+	_, otherKey := c.ClientCert(t, "whoami-other")
+	stranger, strangerKey := testcluster.NewCA(t, "stranger-ca").ClientCert(t, "intruder", "system:masters")
+	const staleToken = "sdinspect-whoami-test-token-no-server-knows"
+	kubeconfig := filepath.Join(t.TempDir(), "config")
+	writeFile(t, kubeconfig, fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: test, cluster: {server: %q, certificate-authority: %q}}]
+users: [{name: stale, user: {token: %q}}]
+contexts: [{name: test, context: {cluster: test, user: stale}}]
+current-context: test
+`, c.URL, c.CAFile, staleToken))
+	flags := func(cert, key string) []string {
+		return []string{"--server", c.URL, "--certificate-authority", c.CAFile, "--client-certificate", cert, "--client-key", key}
+	}
+
+	tests := []struct {
+		name string
+		conn []string
+		want []string // fragments of the one line on stderr
+	}{
+		{name: "expired certificate", conn: flags(expired, expiredKey),
+			want: []string{fmt.Sprintf("client certificate %q (CN=whoami-old, O=whoami:readers) expired at %s, 1 day ago: the API server refuses it",
+				expired, now.Add(-24*time.Hour).UTC().Format("2006-01-02 15:04:05 MST"))}},
+		{name: "certificate not yet valid", conn: flags(future, futureKey),
+			want: []string{fmt.Sprintf("client certificate %q (CN=whoami-new) is not yet valid: it is valid from %s, in 1 day",
+				future, now.Add(24*time.Hour).UTC().Format("2006-01-02 15:04:05 MST"))}},
+		{name: "key of another certificate", conn: flags(cert, otherKey),
+			want: []string{fmt.Sprintf("client certificate %q (CN=whoami-ci, O=whoami:readers, O=ops) and client key %q do not belong together: the key is not the certificate's private key", cert, otherKey)}},
+		{name: "certificate of another CA", conn: flags(stranger, strangerKey),
+			want: []string{fmt.Sprintf(`the API server at %s rejected the credentials (401 Unauthorized): client certificate %q (CN=intruder, O=system:masters) is not signed by the cluster's client CA: its issuer is "CN=stranger-ca", and the CA in %q does not verify it either (x509: certificate signed by unknown authority)`,
+				c.URL, stranger, c.CAFile)}},
+		{name: "token of a flag", conn: []string{"--server", c.URL, "--certificate-authority", c.CAFile, "--token", staleToken},
+			want: []string{"rejected the credentials (401 Unauthorized): the bearer token from the --token flag is invalid, expired, revoked or meant for another cluster"}},
+		{name: "token of a kubeconfig", conn: []string{"--kubeconfig", kubeconfig},
+			want: []string{fmt.Sprintf("rejected the credentials (401 Unauthorized): the bearer token from user \"stale\" in kubeconfig %q is invalid", kubeconfig)}},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []struct {
+			name string
+			args []string
+		}{
+			{"auth whoami", []string{"auth", "whoami"}},
+			{"auth whoami -o json", []string{"auth", "whoami", "-o", "json"}},
+			{"targets", []string{"targets", "--config", "../../testdata/examples/prometheus.yml"}},
+			{"snapshot", []string{"snapshot", "--config", "../../testdata/examples/prometheus.yml", "-o", "-"}},
+		} {
+			t.Run(tt.name+"/"+cmd.name, func(t *testing.T) {
+				code, stdout, stderr := runCLI(t, append(cmd.args, tt.conn...)...)
+				if code != exitFailed || stdout != "" {
+					t.Errorf("exit %d, stdout %q; want exit 1 and nothing", code, stdout)
+				}
+				if !strings.HasPrefix(stderr, "sdinspect: ") || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+					t.Errorf("want one line starting \"sdinspect: \" on stderr, got:\n%s", stderr)
+				}
+				for _, want := range tt.want {
+					if !strings.Contains(stderr, want) {
+						t.Errorf("stderr lacks %s:\n%s", want, stderr)
+					}
+				}
+				if strings.Contains(stderr, staleToken) {
+					t.Errorf("the token is on stderr:\n%s", stderr)
+				}
+			})
+		}
+	}
 }
