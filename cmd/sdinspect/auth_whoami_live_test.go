@@ -243,7 +243,7 @@ current-context: x
 	})
 }
 
-// whoamiRefused runs targets, snapshot and auth whoami with credentials the
+// whoamiRefused runs targets, snapshot, check and auth whoami with credentials the
 // API server refuses, or that sdinspect refuses before it connects: each
 // ends with one line on stderr that names the credential and why, and
 // nothing on stdout. cert and key are a good pair of the cluster.
@@ -296,6 +296,7 @@ current-context: test
 			{"auth whoami -o json", []string{"auth", "whoami", "-o", "json"}},
 			{"targets", []string{"targets", "--config", "../../testdata/examples/prometheus.yml"}},
 			{"snapshot", []string{"snapshot", "--config", "../../testdata/examples/prometheus.yml", "-o", "-"}},
+			{"check", []string{"check", "--config", "../../testdata/examples/prometheus.yml"}},
 		} {
 			t.Run(tt.name+"/"+cmd.name, func(t *testing.T) {
 				code, stdout, stderr := runCLI(t, append(cmd.args, tt.conn...)...)
