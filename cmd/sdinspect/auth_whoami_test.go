@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -157,5 +158,49 @@ func TestAuthWhoamiConfigWithoutKubernetesSD(t *testing.T) {
 	want := "sdinspect: no job in \"" + config + "\" uses kubernetes_sd_configs, so none connects to an API server; leave out --config to use the kubeconfig\n"
 	if code != exitFailed || stdout != "" || stderr != want {
 		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and %q", code, stdout, stderr, want)
+	}
+}
+
+// TestAuthWhoamiReadme holds the README's JSON example to what -o json
+// writes: every field it shows exists, and written back it is the same
+// document, so it shows no field that would be left out.
+func TestAuthWhoamiReadme(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := bytes.Cut(readme, []byte("\n#### `auth whoami`\n"))
+	if !ok {
+		t.Fatal("README has no #### `auth whoami` section")
+	}
+	section, _, _ = bytes.Cut(section, []byte("\n## "))
+	_, block, ok := bytes.Cut(section, []byte("\n```json\n"))
+	if !ok {
+		t.Fatal("the auth whoami section has no ```json block")
+	}
+	block, _, _ = bytes.Cut(block, []byte("\n```\n"))
+	dec := json.NewDecoder(bytes.NewReader(block))
+	dec.DisallowUnknownFields()
+	var doc whoamiDocument
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("the README's example is not what -o json writes: %v", err)
+	}
+	again, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown, written any
+	if err := json.Unmarshal(block, &shown); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(again, &written); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(shown, written); diff != "" {
+		t.Errorf("the README's example differs from itself written back (-readme +written):\n%s", diff)
+	}
+	if doc.APIVersion != "sdinspect/v1" || doc.Kind != whoamiKind {
+		t.Errorf("apiVersion %q, kind %q; want sdinspect/v1 %s", doc.APIVersion, doc.Kind, whoamiKind)
 	}
 }
