@@ -27,7 +27,8 @@ const exitHelp = `Exit status:
   0  clean
   1  could not complete (bad config or input, unreachable or unauthorized API, partial result)
   2  usage error (bad flags or arguments)
-  3  findings at or above --fail-on (lint, failed expectations, differences with --exit-code)`
+  3  the result fails the run: check findings at or above --fail-on, failed test
+     expectations, diff differences with --exit-code, permissions auth can-i finds denied`
 
 // usageError marks an error as the user's invocation being wrong (exit 2).
 type usageError struct{ err error }
