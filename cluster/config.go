@@ -49,16 +49,19 @@ type ConnFlags struct {
 // texts. The --namespace flag is left out: which namespaces are listed
 // comes from the scrape configuration.
 func BindFlags(fs *pflag.FlagSet) *ConnFlags {
+	names := clientcmd.RecommendedConfigOverrideFlags("")
+	names.ContextOverrideFlags.Namespace = clientcmd.FlagInfo{}
+	return bindConnFlags(fs, names)
+}
+
+// bindConnFlags binds --kubeconfig and the override flags names has a
+// long name for, and remembers which flags it added, for Given.
+func bindConnFlags(fs *pflag.FlagSet, names clientcmd.ConfigOverrideFlags) *ConnFlags {
 	f := &ConnFlags{fs: fs}
 	before := map[string]bool{}
 	fs.VisitAll(func(fl *pflag.Flag) { before[fl.Name] = true })
-
 	fs.StringVar(&f.Kubeconfig, clientcmd.RecommendedConfigPathFlag, "", "Path to the kubeconfig file to use")
-	names := clientcmd.RecommendedConfigOverrideFlags("")
-	names.ContextOverrideFlags.Namespace.LongName = ""
-	names.ContextOverrideFlags.Namespace.ShortName = ""
 	clientcmd.BindOverrideFlags(&f.Overrides, fs, names)
-
 	fs.VisitAll(func(fl *pflag.Flag) {
 		if !before[fl.Name] {
 			f.names = append(f.names, fl.Name)

@@ -23,22 +23,6 @@ func BindCSRFlags(fs *pflag.FlagSet) *ConnFlags {
 	return bindConnFlags(fs, names)
 }
 
-// bindConnFlags binds --kubeconfig and the override flags names has a
-// long name for, and remembers which flags it added, for Given.
-func bindConnFlags(fs *pflag.FlagSet, names clientcmd.ConfigOverrideFlags) *ConnFlags {
-	f := &ConnFlags{fs: fs}
-	before := map[string]bool{}
-	fs.VisitAll(func(fl *pflag.Flag) { before[fl.Name] = true })
-	fs.StringVar(&f.Kubeconfig, clientcmd.RecommendedConfigPathFlag, "", "Path to the kubeconfig file to use")
-	clientcmd.BindOverrideFlags(&f.Overrides, fs, names)
-	fs.VisitAll(func(fl *pflag.Flag) {
-		if !before[fl.Name] {
-			f.names = append(f.names, fl.Name)
-		}
-	})
-	return f
-}
-
 // errNoKubeconfig says why there is no connection without flags.
 var errNoKubeconfig = errors.New("there is no kubeconfig ($KUBECONFIG or ~/.kube/config) and sdinspect does not run in a pod: give --kubeconfig or --server")
 

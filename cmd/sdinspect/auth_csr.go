@@ -246,7 +246,7 @@ func (o *authCSROptions) obtain(ctx context.Context, s streams, conn *cluster.Co
 		return csrWriteError(err)
 	}
 	fmt.Fprintf(s.out, "wrote %s: context %q for %s\n", p.kubeconfig, kc.CurrentContext, conn.Config.Host)
-	fmt.Fprintf(s.out, "next: sdinspect auth whoami --kubeconfig %s\n", csrShellQuote(p.kubeconfig))
+	fmt.Fprintf(s.out, "next: sdinspect auth whoami --kubeconfig %s\n", shellQuote(p.kubeconfig))
 	return nil
 }
 
@@ -266,7 +266,7 @@ func csrPrintNext(w io.Writer, p csrPaths, key crypto.Signer, user string, group
 #   kubectl certificate approve %s
 #   kubectl get csr %s -o jsonpath='{.status.certificate}' | base64 -d > %s
 # (sdinspect auth csr --submit does all of this, and writes a kubeconfig.)
-%s`, p.key, csrKeyNote(key), p.csr, csrRequestNote(user, groups), name, name, csrShellQuote(p.crt), manifest)
+%s`, p.key, csrKeyNote(key), p.csr, csrRequestNote(user, groups), name, name, shellQuote(p.crt), manifest)
 	return err
 }
 
@@ -302,15 +302,4 @@ func csrSubject(user string, groups []string) string {
 		q[i] = fmt.Sprintf("%q", g)
 	}
 	return fmt.Sprintf("user %q in groups %s", user, strings.Join(q, ", "))
-}
-
-// csrShellQuote quotes path for a POSIX shell when it needs quoting.
-func csrShellQuote(path string) string {
-	safe := strings.IndexFunc(path, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._@+=-:,", r))
-	}) < 0
-	if safe && path != "" {
-		return path
-	}
-	return "'" + strings.ReplaceAll(path, "'", `'\''`) + "'"
 }
