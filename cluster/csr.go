@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
 )
@@ -70,6 +71,12 @@ func CSRName(user string, request []byte) string {
 	base := strings.Trim(b.String(), "-.")
 	if max := 253 - len(suffix); len(base) > max {
 		base = strings.TrimRight(base[:max], "-.")
+	}
+	// Every dot-separated part of a DNS subdomain must start and end
+	// with a letter or digit, which "a..b" and "first.-x" break; without
+	// dots, the trimmed name is one such part.
+	if len(validation.IsDNS1123Subdomain(base+suffix)) > 0 {
+		base = strings.Trim(strings.ReplaceAll(base, ".", "-"), "-")
 	}
 	if base == "" {
 		base = "user"

@@ -28,6 +28,10 @@ func TestCSRName(t *testing.T) {
 		{name: "colons and upper case", user: "System:ServiceAccount:ns:prom", want: "system-serviceaccount-ns-prom-" + hash},
 		{name: "non-ASCII", user: "jürgen", want: "j-rgen-" + hash},
 		{name: "nothing usable", user: "::", want: "user-" + hash},
+		{name: "dots kept", user: "first.last", want: "first.last-" + hash},
+		{name: "empty part between dots", user: "a..b", want: "a--b-" + hash},
+		{name: "part starting with a dash", user: "jane._doe", want: "jane--doe-" + hash},
+		{name: "dots only", user: "...", want: "user-" + hash},
 		{name: "too long", user: strings.Repeat("a", 300), want: strings.Repeat("a", 253-9) + "-" + hash},
 	}
 	for _, tt := range tests {
