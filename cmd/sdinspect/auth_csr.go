@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	certificatesv1 "k8s.io/api/certificates/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
@@ -99,10 +100,27 @@ func (o *authCSROptions) validate() error {
 	case o.conn.Given() && !o.submit:
 		return usagef("connection flags (--server, --kubeconfig, ...) need --submit")
 	}
-	for _, g := range o.groups {
-		if g == "" {
-			return usagef("--group must not be empty")
+	if o.name != "" {
+		if errs := validation.IsDNS1123Subdomain(o.name); len(errs) > 0 {
+			return usagef("--name %q is no valid CertificateSigningRequest name: %s", o.name, strings.Join(errs, "; "))
 		}
+	}
+	return checkGroups(o.groups)
+}
+
+// checkGroups refuses an empty group, which no certificate can carry, and
+// a repeated one, which would be a typo: the API server would only see
+// the group twice.
+func checkGroups(groups []string) error {
+	seen := map[string]bool{}
+	for _, g := range groups {
+		switch {
+		case g == "":
+			return usagef("--group must not be empty")
+		case seen[g]:
+			return usagef("--group %q is given twice", g)
+		}
+		seen[g] = true
 	}
 	return nil
 }

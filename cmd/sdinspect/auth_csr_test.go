@@ -246,6 +246,8 @@ func TestAuthCSRUsage(t *testing.T) {
 		{name: "server alone", args: []string{"--user", "a", "--out", "x", "--server", "https://x"}, want: "need --submit"},
 		{name: "unknown key type", args: []string{"--user", "a", "--out", "x", "--key-type", "dsa"}, want: `unknown key type "dsa"`},
 		{name: "empty group", args: []string{"--user", "a", "--out", "x", "--group", ""}, want: "--group must not be empty"},
+		{name: "repeated group", args: []string{"--user", "a", "--out", "x", "--group", "ops", "--group", "dev", "--group", "ops"}, want: `--group "ops" is given twice`},
+		{name: "invalid request name", args: []string{"--user", "a", "--out", "x", "--name", "Alice_1"}, want: `--name "Alice_1" is no valid CertificateSigningRequest name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
