@@ -1,6 +1,10 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/sdinspect/sdinspect/cluster"
+)
 
 func newAuthCommand(s streams) *cobra.Command {
 	cmd := &cobra.Command{
@@ -14,4 +18,15 @@ user and groups (csr).`,
 	}
 	cmd.AddCommand(newAuthWhoamiCommand(s), newAuthCanICommand(s), newAuthRBACCommand(s), newAuthCSRCommand(s))
 	return cmd
+}
+
+// checkImpersonation refuses --as-group or --as-uid without --as before
+// anything connects: the API server impersonates groups and a UID only
+// together with a user, and client-go's own refusal names no flag.
+func checkImpersonation(f *cluster.ConnFlags) error {
+	ai := f.Overrides.AuthInfo
+	if ai.Impersonate == "" && (len(ai.ImpersonateGroups) > 0 || ai.ImpersonateUID != "") {
+		return usagef("--as-group and --as-uid need --as: Kubernetes impersonates groups and a UID only together with a user")
+	}
+	return nil
 }

@@ -127,6 +127,12 @@ type accessBlock struct {
 }
 
 func (o *authCanIOptions) run(ctx context.Context, s streams) error {
+	if o.input.timeout <= 0 {
+		return usagef("--timeout must be positive")
+	}
+	if err := checkImpersonation(o.input.conn); err != nil {
+		return err
+	}
 	jobs, _, err := o.input.authJobs(s)
 	if err != nil {
 		return err

@@ -78,6 +78,9 @@ func (o *authWhoamiOptions) run(ctx context.Context, s streams) error {
 	case o.input.timeout <= 0:
 		return usagef("--timeout must be positive")
 	}
+	if err := checkImpersonation(o.input.conn); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.input.timeout)
 	defer cancel()
 	conns, err := o.connections(ctx, s)

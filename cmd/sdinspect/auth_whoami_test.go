@@ -138,6 +138,8 @@ func TestAuthWhoamiUsage(t *testing.T) {
 		{name: "bad output", args: []string{"auth", "whoami", "-o", "yaml"}, want: `invalid argument "yaml" for "-o, --output" flag: unknown output format "yaml" (want text or json)`},
 		{name: "arguments", args: []string{"auth", "whoami", "me"}, want: `unknown command "me"`},
 		{name: "zero timeout", args: []string{"auth", "whoami", "--timeout", "0s"}, want: "sdinspect: --timeout must be positive\n"},
+		{name: "group impersonation without user", args: []string{"auth", "whoami", "--server", "https://127.0.0.1:1", "--as-group", "ops"}, want: "sdinspect: --as-group and --as-uid need --as"},
+		{name: "uid impersonation without user", args: []string{"auth", "whoami", "--as-uid", "1234"}, want: "sdinspect: --as-group and --as-uid need --as"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
