@@ -5,8 +5,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/promconfig"
@@ -62,7 +64,12 @@ The output is YAML documents for kubectl apply -f -. It needs no cluster.`,
   sdinspect auth rbac --config prometheus.yml --serviceaccount monitoring/prometheus
   sdinspect auth rbac --config prometheus.yml --job kubernetes-pods --user ci --name ci-pods`,
 		Args: positionalArgs(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := refuseEmpty(cmd.Flags(), "group", "user", "serviceaccount"); err != nil {
+				return err
+			}
+			return o.run(s)
+		},
 	}
 	fs := cmd.Flags()
 	bindAuthJobFlags(fs, &o.input)
@@ -71,6 +78,18 @@ The output is YAML documents for kubectl apply -f -. It needs no cluster.`,
 	fs.StringVar(&o.serviceAccount, "serviceaccount", "", "grant to this service account, NAMESPACE/NAME")
 	fs.StringVar(&o.name, "name", "", "name of the roles and bindings (default prometheus-kubernetes-sd-KIND-NAME of the subject)")
 	return cmd
+}
+
+// refuseEmpty refuses any of the flags names given as "": `--group
+// "$GROUP"` with GROUP unset would otherwise count as no flag at all, and
+// another subject flag would win unnoticed.
+func refuseEmpty(fs *pflag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if f := fs.Lookup(n); f != nil && f.Changed && f.Value.String() == "" {
+			return usagef("--%s must not be empty", n)
+		}
+	}
+	return nil
 }
 
 // subject returns whom to grant, from exactly one of the subject flags.
@@ -101,6 +120,11 @@ func (o *authRBACOptions) run(s streams) error {
 	if err != nil {
 		return err
 	}
+	if o.name != "" {
+		if errs := validation.IsDNS1123Subdomain(o.name); len(errs) > 0 {
+			return usagef("--name %q is no valid object name: %s", o.name, strings.Join(errs, "; "))
+		}
+	}
 	jobs, sds, err := o.input.authJobs(s)
 	if err != nil {
 		return err
@@ -115,7 +139,7 @@ func (o *authRBACOptions) run(s streams) error {
 	}
 	objs, err := cluster.RBAC(perms, name, subject)
 	if err != nil {
-		return usageError{fmt.Errorf("--name: %w", err)}
+		return err
 	}
 	if _, err := fmt.Fprint(s.out, rbacHeader(o.input.configPath, jobs, subject, objs)); err != nil {
 		return err

@@ -89,3 +89,28 @@ func TestAuthRBACDefaultName(t *testing.T) {
 		})
 	}
 }
+
+// An empty subject flag, as from an unset shell variable, must not be
+// ignored in favour of another subject flag.
+func TestAuthRBACEmptySubject(t *testing.T) {
+	t.Parallel()
+	const config = "../../testdata/examples/prometheus.yml"
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "empty group beside a user", args: []string{"--group", "", "--user", "bob"}, want: "sdinspect: --group must not be empty\n"},
+		{name: "empty user alone", args: []string{"--user="}, want: "sdinspect: --user must not be empty\n"},
+		{name: "empty service account", args: []string{"--serviceaccount", "", "--group", "ops"}, want: "sdinspect: --serviceaccount must not be empty\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := runCLI(t, append([]string{"auth", "rbac", "--config", config}, tt.args...)...)
+			if code != exitUsage || stdout != "" || stderr != tt.want {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, stdout, stderr, exitUsage, tt.want)
+			}
+		})
+	}
+}
