@@ -99,7 +99,7 @@ func whoamiReportOf(ctx context.Context, c *Conn, creds *Credentials) (*WhoamiRe
 		r.ClientCertificate, r.Warnings = info, warnings
 	}
 	imp := c.Config.Impersonate
-	if imp.UserName == "" && imp.UID == "" && len(imp.Groups) == 0 && len(imp.Extra) == 0 {
+	if !impersonates(imp) {
 		u, err := whoamiReview(ctx, c.Config, creds)
 		if err != nil {
 			return nil, err
