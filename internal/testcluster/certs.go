@@ -41,14 +41,27 @@ type CA struct {
 // its certificate in a temporary directory of t.
 func NewCA(t testing.TB, name string) *CA {
 	t.Helper()
-	now := time.Now()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	a, err := newNamedAuthority(name, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	file := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(file, a.certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &CA{CertFile: file, ca: a}
+}
+
+// newNamedAuthority makes a certificate authority whose subject is
+// CN=name, valid from an hour before now for ten years.
+func newNamedAuthority(name string, now time.Time) (*authority, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generating the CA key: %w", err)
+	}
 	serial, err := newSerial()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
@@ -61,18 +74,17 @@ func NewCA(t testing.TB, name string) *CA {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		t.Fatalf("creating CA %q: %v", name, err)
+		return nil, fmt.Errorf("creating CA %q: %w", name, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("parsing the CA certificate: %w", err)
 	}
-	a := &authority{cert: cert, key: key, certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-	file := filepath.Join(t.TempDir(), "ca.crt")
-	if err := os.WriteFile(file, a.certPEM, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return &CA{CertFile: file, ca: a}
+	return &authority{
+		cert:    cert,
+		key:     key,
+		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+	}, nil
 }
 
 // ClientCert issues a client certificate for user in groups signed by ca,
