@@ -247,7 +247,7 @@ func (o *authCSROptions) obtain(ctx context.Context, s streams, conn *cluster.Co
 		return csrWriteError(err)
 	}
 	fmt.Fprintf(s.out, "wrote %s: certificate for %s, issued by %q, valid until %s\n",
-		p.crt, csrSubject(cert.Subject.CommonName, cert.Subject.Organization), cert.Issuer.String(), cert.NotAfter.UTC().Format("2006-01-02 15:04:05 MST"))
+		p.crt, csrSubject(cert.Subject.CommonName, cert.Subject.Organization), cert.Issuer.String(), cert.NotAfter.UTC().Format(certTimeLayout))
 	// Signers backdate long lifetimes by a few minutes; more is a cut.
 	if granted := time.Until(cert.NotAfter); granted < o.duration-10*time.Minute {
 		s.note(fmt.Sprintf("the signer granted %v of the %v asked for", granted.Round(time.Minute), o.duration))

@@ -225,13 +225,16 @@ func writeWhoamiCredentials(row func(key, value string), c cluster.WhoamiCredent
 	}
 }
 
+// certTimeLayout is how certificate dates are printed: UTC to the
+// second, as openssl prints them and as error messages name them.
+const certTimeLayout = "2006-01-02 15:04:05 MST"
+
 func writeClientCert(row func(key, value string), c *cluster.ClientCertInfo) {
-	const layout = "2006-01-02 15:04:05 MST"
 	row("Certificate subject", c.Subject)
 	row("Certificate issuer", c.Issuer)
 	row("Certificate serial", c.Serial)
-	row("Certificate not before", c.NotBefore.Format(layout))
-	row("Certificate not after", c.NotAfter.Format(layout))
+	row("Certificate not before", c.NotBefore.UTC().Format(certTimeLayout))
+	row("Certificate not after", c.NotAfter.UTC().Format(certTimeLayout))
 	if c.Verified {
 		row("Certificate verified", "yes, by the server CA, for client authentication")
 	} else {
