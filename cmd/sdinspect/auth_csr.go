@@ -174,8 +174,8 @@ func (o *authCSROptions) run(ctx context.Context, s streams) error {
 	if !o.submit {
 		return csrPrintNext(s.out, p, key, o.user, o.groups, csr)
 	}
-	fmt.Fprintf(s.out, "wrote %s: %s\n", p.key, csrKeyNote(key))
-	fmt.Fprintf(s.out, "wrote %s: %s\n", p.csr, csrRequestNote(o.user, o.groups))
+	fmt.Fprintf(s.errOut, "wrote %s: %s\n", p.key, csrKeyNote(key))
+	fmt.Fprintf(s.errOut, "wrote %s: %s\n", p.csr, csrRequestNote(o.user, o.groups))
 	return o.obtain(ctx, s, conn, p, key, csr)
 }
 
@@ -227,13 +227,13 @@ func (o *authCSROptions) obtain(ctx context.Context, s streams, conn *cluster.Co
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.out, "submitted CertificateSigningRequest %q to %s: signer %s, client auth, valid for %v\n",
+	fmt.Fprintf(s.errOut, "submitted CertificateSigningRequest %q to %s: signer %s, client auth, valid for %v\n",
 		csr.Name, conn.Config.Host, csr.Spec.SignerName, o.duration.Truncate(time.Second))
 	if o.approve {
 		if err := client.Approve(ctx, created); err != nil {
 			return err
 		}
-		fmt.Fprintf(s.out, "approved CertificateSigningRequest %q\n", csr.Name)
+		fmt.Fprintf(s.errOut, "approved CertificateSigningRequest %q\n", csr.Name)
 	}
 	certPEM, err := client.Wait(ctx, csr.Name, o.timeout, s.note)
 	if err != nil {

@@ -125,8 +125,13 @@ func TestAuthCSRLive(t *testing.T) {
 		}
 		checkKubeconfigIdentity(t, kubeconfig, "alice", "team-b", "a")
 		checkNoKeyMaterial(t, f.keyPEM, run.stdout, run.stderr)
-		for _, want := range []string{`submitted CertificateSigningRequest "alice-live"`, `approved CertificateSigningRequest "alice-live"`,
-			"wrote " + kubeconfig, "next: sdinspect auth whoami --kubeconfig " + kubeconfig} {
+		// Progress goes to stderr; stdout has only what a finished run made.
+		for _, want := range []string{`submitted CertificateSigningRequest "alice-live"`, `approved CertificateSigningRequest "alice-live"`} {
+			if !strings.Contains(run.stderr, want) || strings.Contains(run.stdout, want) {
+				t.Errorf("%q is not on stderr only", want)
+			}
+		}
+		for _, want := range []string{"wrote " + kubeconfig, "next: sdinspect auth whoami --kubeconfig " + kubeconfig} {
 			if !strings.Contains(run.stdout, want) {
 				t.Errorf("stdout lacks %q", want)
 			}
@@ -162,8 +167,8 @@ func TestAuthCSRLive(t *testing.T) {
 		want := `sdinspect: approving CertificateSigningRequest "carol-live": User "csr-create-only" (groups csr-creators) may not approve it: ` +
 			`missing approve on signers "kubernetes.io/kube-apiserver-client" and update on certificatesigningrequests/approval (API group certificates.k8s.io); ` +
 			"an admin must run: kubectl certificate approve carol-live\n"
-		if code != exitFailed || stderr != want {
-			t.Errorf("exit %d, stderr:\n%s\nwant exit 1 and:\n%s", code, stderr, want)
+		if code != exitFailed || !strings.HasSuffix(stderr, "\n"+want) || stdout != "" {
+			t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 1, no stdout, and stderr ending in:\n%s", code, stdout, stderr, want)
 		}
 		checkCSRDir(t, dir, "carol")
 		checkNoKeyMaterial(t, readCSRFiles(t, dir, "carol").keyPEM, stdout, stderr)
