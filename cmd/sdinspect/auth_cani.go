@@ -90,6 +90,7 @@ Exit status 3 when anything needed is denied; auth rbac prints the RBAC that gra
 // accessReport is the JSON of auth can-i; see the README.
 type accessReport struct {
 	APIVersion string         `json:"apiVersion"`
+	Kind       string         `json:"kind"`
 	Allowed    bool           `json:"allowed"`
 	Reviews    []accessServer `json:"reviews"`
 }
@@ -143,7 +144,7 @@ func (o *authCanIOptions) run(ctx context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
-	rep := accessReport{APIVersion: report.APIVersion, Allowed: true, Reviews: []accessServer{}}
+	rep := accessReport{APIVersion: report.APIVersion, Kind: "CanI", Allowed: true, Reviews: []accessServer{}}
 	var reviews []*cluster.AccessReview
 	for _, c := range conns {
 		perms := cluster.Permissions(cluster.Requests(c.Jobs))
