@@ -76,7 +76,7 @@ func (o *inputOptions) validate() error {
 	case o.timeout <= 0:
 		return usagef("--timeout must be positive")
 	}
-	return nil
+	return checkImpersonation(o.conn)
 }
 
 // loadJobs returns the jobs to evaluate, in the order asked for or, by
