@@ -74,6 +74,9 @@ func (o *inputOptions) listLive(ctx context.Context, s streams, jobs []*promconf
 	if err != nil {
 		return nil, err
 	}
+	// Each listing counts from zero (diff lists twice); building
+	// targets goes on where it ends, on the same line.
+	o.listing, o.progress = nil, s.progress
 	objs := &objects{perSD: map[*kubernetes.SDConfig]*discovery.Snapshot{}}
 	for _, c := range conns {
 		snap, partial, err := o.list(ctx, s, c)
@@ -109,14 +112,18 @@ func (o *inputOptions) connect(ctx context.Context, s streams, jobs []*promconfi
 
 // list lists what the jobs of c need. Refused lists come back in the
 // Partial; when every list is refused, that is no partial result but a
-// failure.
+// failure. The progress line counts every page.
 func (o *inputOptions) list(ctx context.Context, s streams, c *cluster.Conn) (*discovery.Snapshot, *cluster.Partial, error) {
+	if o.listing == nil {
+		o.listing = newListingProgress(s.progress)
+	}
 	start := time.Now()
 	reqs := cluster.Requests(c.Jobs)
 	snap, partial, err := cluster.List(ctx, c.Config, reqs, cluster.ListOptions{
 		ChunkSize:    o.chunkSize,
 		AllowPartial: true,
 		Credentials:  c.Credentials,
+		Progress:     o.listing.callback(c),
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing from %s: %w", c.Source, err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -54,25 +55,42 @@ type streams struct {
 	log         *slog.Logger
 	// style dresses text output: colour only when stdout is a terminal.
 	style report.Style
+	// progress is the line live runs redraw on stderr; errOut and log
+	// clear it before they write.
+	progress *progressLine
 }
 
 // run executes sdinspect with args and returns the exit code. It is the
 // single place that prints errors.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	on := isTerminal(stderr)
+	return runWith(ctx, args, stdout, newProgressLine(stderr, on, terminalWidth(stderr), time.Now))
+}
+
+// runWith is run with the progress line drawn on stderr, which tests give
+// as if stderr were a terminal.
+func runWith(ctx context.Context, args []string, stdout io.Writer, progress *progressLine) int {
+	defer progress.clear()
+	stderr := progress.writer(progress.w)
 	level := new(slog.LevelVar)
 	level.Set(slog.LevelWarn)
 	s := streams{
-		out:    stdout,
-		errOut: stderr,
-		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
-		style:  report.Style{Color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"},
+		out:      progress.writer(stdout),
+		errOut:   stderr,
+		log:      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		style:    report.Style{Color: isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"},
+		progress: progress,
 	}
 	root := newRootCommand(s)
-	var verbose bool
+	var verbose, quiet bool
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what sdinspect connects to and lists on stderr (credentials are never logged)")
+	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "no progress line on stderr while listing from an API server (notes and errors still print)")
 	root.PersistentPreRun = func(*cobra.Command, []string) {
 		if verbose {
 			level.Set(slog.LevelDebug)
+		}
+		if quiet {
+			progress.disable()
 		}
 	}
 	root.SetArgs(args)

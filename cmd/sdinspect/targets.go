@@ -41,6 +41,10 @@ type inputOptions struct {
 	// refusedPointer ends the error of a partial result: the auth rbac
 	// command for the refused identity, if any.
 	refusedPointer string
+	// progress shows evaluate's jobs; set by listLive, since only live
+	// runs are long enough to want it.
+	progress *progressLine
+	listing  *listingProgress
 }
 
 func (o *inputOptions) bind(fs *pflag.FlagSet) {
@@ -145,7 +149,12 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		rep.Partial, rep.PartialReasons = true, reasons
 	}
 	partialJobs := objs.partialJobs()
-	for _, job := range jobs {
+	defer o.progress.clear()
+	built := 0
+	for n, job := range jobs {
+		o.progress.update(func() string {
+			return fmt.Sprintf("building targets: job %d/%d %s · %s targets", n+1, len(jobs), job.Scrape.JobName, thousands(built))
+		})
 		var groups []*targetgroup.Group
 		for i, sd := range job.Kubernetes {
 			if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
@@ -162,6 +171,7 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		j := buildJob(job, results)
 		j.Partial = partialJobs[j.Job]
 		rep.Jobs = append(rep.Jobs, j)
+		built += len(j.Targets)
 	}
 	return rep, nil
 }
