@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/sdinspect/sdinspect/internal/gencluster"
 )
 
 // BenchmarkRead reads a v1 List of 10,000 pods as kubectl prints it, in
@@ -127,4 +129,48 @@ func podList(n int) string {
 	}
 	sb.WriteString("kind: List\nmetadata:\n  resourceVersion: \"\"\n")
 	return sb.String()
+}
+
+// BenchmarkReadSnapshot reads what `sdinspect snapshot` writes for a
+// generated cluster (the one the relabel benchmarks discover) with every kind of object, as YAML
+// and as the same List in JSON.
+func BenchmarkReadSnapshot(b *testing.B) {
+	snap := gencluster.Generate(1, gencluster.Size{Namespaces: 10, Nodes: 100, Apps: 40})
+	dir := b.TempDir()
+	yamlFile := filepath.Join(dir, "cluster.yaml")
+	if err := WriteFile(yamlFile, snap); err != nil {
+		b.Fatal(err)
+	}
+	yamlBytes, err := os.ReadFile(yamlFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jsonBytes, err := yaml.YAMLToJSON(yamlBytes)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jsonFile := filepath.Join(dir, "cluster.json")
+	if err := os.WriteFile(jsonFile, jsonBytes, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, file := range []string{yamlFile, jsonFile} {
+		b.Run("format="+filepath.Ext(file)[1:]+"/impl=sdinspect", func(b *testing.B) {
+			info, err := os.Stat(file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(info.Size())
+			b.ReportAllocs()
+			for b.Loop() {
+				got, err := Read([]string{file}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(got.Pods) != len(snap.Pods) || len(got.EndpointSlices) != len(snap.EndpointSlices) {
+					b.Fatalf("read %d pods and %d slices, want %d and %d", len(got.Pods), len(got.EndpointSlices), len(snap.Pods), len(snap.EndpointSlices))
+				}
+			}
+			b.ReportMetric(float64(len(snap.Pods)), "pods")
+		})
+	}
 }
