@@ -132,8 +132,8 @@ func podList(n int) string {
 }
 
 // BenchmarkReadSnapshot reads what `sdinspect snapshot` writes for a
-// generated cluster (the one the relabel benchmarks discover) with every kind of object, as YAML
-// and as the same List in JSON.
+// generated cluster with every kind of object (the one the relabel
+// benchmarks discover), as YAML and as the same List in JSON.
 func BenchmarkReadSnapshot(b *testing.B) {
 	snap := gencluster.Generate(1, gencluster.Size{Namespaces: 10, Nodes: 100, Apps: 40})
 	dir := b.TempDir()
