@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +249,41 @@ func TestProgressLive(t *testing.T) {
 				t.Errorf("stderr leaves %q on screen; written %q", got, written)
 			}
 		})
+	}
+}
+
+// TestProgressLiveNote has a note printed while the line shows: the note
+// gets a line of its own, and nothing else is left on the screen.
+func TestProgressLiveNote(t *testing.T) {
+	t.Parallel()
+	snap, err := cluster.Read([]string{"../../testdata/examples/cluster.yaml"}, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakeapi.Start(snap)
+	defer srv.Close()
+	config := filepath.Join(t.TempDir(), "prometheus.yml")
+	const text = `scrape_configs:
+  - job_name: a
+    kubernetes_sd_configs: [{role: pod}]
+  - job_name: b
+    kubernetes_sd_configs: [{role: pod, namespaces: {own_namespace: true}}]
+`
+	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	line := newProgressLine(&stderr, true, 200, fakeClock(time.Second))
+	code := runWith(context.Background(), []string{"targets", "--config", config, "--server", srv.URL, "-o", "json"}, &stdout, line)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%q", code, stderr.String())
+	}
+	written := stderr.String()
+	if !strings.Contains(written, "\rbuilding targets: job 2/2 b ") {
+		t.Fatalf("the line for job b was not drawn before its note: %q", written)
+	}
+	want := []string{`sdinspect: note: job "b": kubernetes_sd_configs[0] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)`}
+	if diff := cmp.Diff(want, screen(written)); diff != "" {
+		t.Errorf("screen (-want +got):\n%s\nwritten: %q", diff, written)
 	}
 }
