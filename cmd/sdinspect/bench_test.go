@@ -1,67 +1,127 @@
 package main
 
 import (
-	"os"
+	"context"
+	"io"
 	"path/filepath"
 	"testing"
 
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/scrape"
+
+	"github.com/sdinspect/sdinspect/cluster"
+	"github.com/sdinspect/sdinspect/discovery"
 	"github.com/sdinspect/sdinspect/internal/gencluster"
 	"github.com/sdinspect/sdinspect/promconfig"
 )
 
-// benchConfig is a pod job with 20 relabel rules of the kinds
-// kube-prometheus and the Prometheus Helm chart generate.
-const benchConfig = `
-scrape_configs:
-- job_name: kubernetes-pods
-  kubernetes_sd_configs:
-  - role: pod
-  relabel_configs:
-  - {source_labels: [__meta_kubernetes_pod_phase], regex: 'Pending|Succeeded|Failed|Completed', action: drop}
-  - {source_labels: [__meta_kubernetes_pod_container_init], regex: "true", action: drop}
-  - {source_labels: [__meta_kubernetes_pod_container_port_protocol], regex: 'UDP', action: drop}
-  - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scheme], regex: '(https?)', target_label: __scheme__}
-  - {source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path], regex: '(.+)', target_label: __metrics_path__}
-  - {source_labels: [__address__, __meta_kubernetes_pod_annotation_prometheus_io_port], regex: '(.+?)(?::\d+)?;(\d+)', replacement: '$1:$2', target_label: __address__}
-  - {action: labelmap, regex: '__meta_kubernetes_pod_annotation_prometheus_io_param_(.+)', replacement: __param_$1}
-  - {action: labelmap, regex: '__meta_kubernetes_pod_label_(.+)'}
-  - {source_labels: [__meta_kubernetes_namespace], target_label: namespace}
-  - {source_labels: [__meta_kubernetes_pod_name], target_label: pod}
-  - {source_labels: [__meta_kubernetes_pod_container_name], target_label: container}
-  - {source_labels: [__meta_kubernetes_pod_node_name], target_label: node}
-  - {source_labels: [__meta_kubernetes_pod_controller_kind], target_label: controller_kind}
-  - {source_labels: [__meta_kubernetes_pod_controller_name], target_label: controller}
-  - {source_labels: [__meta_kubernetes_pod_container_port_name], regex: '.*metrics.*|http', action: keep}
-  - {source_labels: [__meta_kubernetes_pod_label_app_kubernetes_io_name, __meta_kubernetes_pod_label_app], regex: ';*([^;]+);*', target_label: app}
-  - {source_labels: [pod], regex: '(.*)-[a-z0-9]{5}', target_label: __tmp_workload}
-  - {source_labels: [__address__], modulus: 4, target_label: __tmp_hash, action: hashmod}
-  - {source_labels: [__tmp_hash], regex: "0|1|2|3", action: keep}
-  - {regex: '(pod_template_hash|controller_revision_hash)', action: labeldrop}
-`
+// benchConfig is the kube-prometheus-like configuration the relabel
+// benchmarks use too: four jobs of 30 rules each.
+const benchConfig = "../../testdata/bench/kube-prometheus.yml"
 
-// BenchmarkEvaluate measures the whole offline pipeline, discovery and
-// relabeling with 20 rules, over a generated cluster of about 10,000 pods
-// (the count is reported as a metric).
+// benchCluster is about 700 pods with every kind of object, some 10,000
+// targets over the four jobs.
+func benchCluster() *discovery.Snapshot {
+	return gencluster.Generate(1, gencluster.Size{Namespaces: 10, Nodes: 100, Apps: 40})
+}
+
+// BenchmarkEvaluate measures the whole per-target cost of the offline
+// pipeline for every job (discovery, population, 30 rules, post-relabel
+// checks and the report) next to what Prometheus's scrape.PopulateLabels
+// costs for the same targets. Prometheus's discovery cannot be run without
+// informers, so its side starts from our discovered groups (the differential
+// tests hold them equal to Prometheus's): the ratio charges our discovery to
+// us and nothing to Prometheus.
 func BenchmarkEvaluate(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "prometheus.yml")
-	if err := os.WriteFile(path, []byte(benchConfig), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := promconfig.Load(path)
+	cfg, err := promconfig.Load(filepath.FromSlash(benchConfig))
 	if err != nil {
 		b.Fatal(err)
 	}
-	snap := gencluster.Generate(1, gencluster.Size{Namespaces: 20, Nodes: 200, Apps: 270})
-	rep, err := evaluate(cfg.Jobs, &objects{all: snap}, &inputOptions{}, false, func(string) {})
-	if err != nil {
-		b.Fatal(err)
+	objs := &objects{all: benchCluster()}
+	groups, targets := discoverJobs(b, cfg.Jobs, objs.all)
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	impls := []struct {
+		name string
+		run  func() error
+	}{
+		{"prometheus", func() error {
+			for i, job := range cfg.Jobs {
+				for _, g := range groups[i] {
+					for _, t := range g.Targets {
+						_, _ = scrape.PopulateLabels(lb, job.Scrape, t, g.Labels)
+					}
+				}
+			}
+			return nil
+		}},
+		{"sdinspect", func() error {
+			_, err := evaluate(cfg.Jobs, objs, &inputOptions{}, false, func(string) {})
+			return err
+		}},
+		{"sdinspect-trace", func() error {
+			_, err := evaluate(cfg.Jobs, objs, &inputOptions{}, true, func(string) {})
+			return err
+		}},
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := evaluate(cfg.Jobs, &objects{all: snap}, &inputOptions{}, false, func(string) {}); err != nil {
-			b.Fatal(err)
+	for _, impl := range impls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := impl.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(targets), "ns/target")
+			b.ReportMetric(float64(targets), "targets")
+		})
+	}
+}
+
+// discoverJobs returns each job's target groups and the number of targets
+// over all jobs.
+func discoverJobs(b *testing.B, jobs []*promconfig.Job, snap *discovery.Snapshot) ([][]*targetgroup.Group, int) {
+	b.Helper()
+	groups := make([][]*targetgroup.Group, len(jobs))
+	targets := 0
+	for i, job := range jobs {
+		for _, sd := range job.Kubernetes {
+			gs, err := discovery.Discover(snap, sd, discovery.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, g := range gs {
+				targets += len(g.Targets)
+			}
+			groups[i] = append(groups[i], gs...)
 		}
 	}
-	b.ReportMetric(float64(len(snap.Pods)), "pods")
-	b.ReportMetric(float64(rep.Jobs[0].Summary.Discovered), "targets")
+	return groups, targets
+}
+
+// BenchmarkTargets runs `sdinspect targets -o json` on a snapshot file in
+// process, next to merely decoding that file, the floor the scale target
+// is stated against (targets at most 2× the decode).
+func BenchmarkTargets(b *testing.B) {
+	file := filepath.Join(b.TempDir(), "cluster.yaml")
+	if err := cluster.WriteFile(file, benchCluster()); err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"targets", "--config", filepath.FromSlash(benchConfig), "--from", file, "-o", "json"}
+	b.Run("impl=decode-only", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := cluster.Read([]string{file}, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("impl=sdinspect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if code := run(context.Background(), args, io.Discard, io.Discard); code != exitOK {
+				b.Fatalf("exit %d", code)
+			}
+		}
+	})
 }
