@@ -191,7 +191,9 @@ func finish(lb *labels.Builder) (labels.Labels, error) {
 
 // snapshot copies the builder's current labels without disturbing it.
 func snapshot(lb *labels.Builder) labels.Labels {
-	var sb labels.ScratchBuilder
+	n := 0
+	lb.Range(func(labels.Label) { n++ })
+	sb := labels.NewScratchBuilder(n)
 	lb.Range(func(l labels.Label) { sb.Add(l.Name, l.Value) })
 	sb.Sort()
 	return sb.Labels()
