@@ -256,7 +256,7 @@ func writeAccessText(w io.Writer, rep *accessReport, st report.Style) error {
 			if !p.Allowed {
 				allowed = st.Bad("no")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Verb, groupResource(p), namespaceColumn(p), allowed, neededByColumn(p.NeededBy))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Verb, p.permission().GroupResource(), namespaceColumn(p), allowed, neededByColumn(p.NeededBy))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -269,7 +269,7 @@ func writeAccessText(w io.Writer, rep *accessReport, st report.Style) error {
 			if p.Allowed {
 				continue
 			}
-			phrase := permissionPhrase(p)
+			phrase := p.permission().String()
 			// A denied list and watch that block the same make one
 			// paragraph.
 			if i+1 < len(ps) && sameDenial(p, ps[i+1]) {
@@ -293,11 +293,9 @@ func sameDenial(list, watch accessPermission) bool {
 		slices.Equal(list.Blocks, watch.Blocks)
 }
 
-func groupResource(p accessPermission) string {
-	if p.Group == "" {
-		return p.Resource
-	}
-	return p.Resource + "." + p.Group
+// permission is p as the cluster package describes it.
+func (p accessPermission) permission() cluster.Permission {
+	return cluster.Permission{Verb: p.Verb, Group: p.Group, Resource: p.Resource, Namespace: p.Namespace}
 }
 
 // namespaceColumn is the NAMESPACE cell: the namespace, (all) or
@@ -310,18 +308,6 @@ func namespaceColumn(p accessPermission) string {
 		return "(all)"
 	}
 	return p.Namespace
-}
-
-// permissionPhrase says what p is: `list pods in namespace "shop"`.
-func permissionPhrase(p accessPermission) string {
-	s := p.Verb + " " + groupResource(p)
-	switch p.Scope {
-	case "all-namespaces":
-		s += " in all namespaces"
-	case "namespace":
-		s += fmt.Sprintf(" in namespace %q", p.Namespace)
-	}
-	return s
 }
 
 func neededByColumn(needs []accessNeed) string {

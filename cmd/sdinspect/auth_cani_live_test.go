@@ -34,7 +34,7 @@ func deniedRows(rep accessReport) []string {
 	for _, r := range rep.Reviews {
 		for _, p := range r.Permissions {
 			if !p.Allowed {
-				out = append(out, permissionPhrase(p))
+				out = append(out, p.permission().String())
 			}
 		}
 	}
@@ -46,7 +46,7 @@ func blocksOf(rep accessReport, phrase string) []string {
 	var out []string
 	for _, r := range rep.Reviews {
 		for _, p := range r.Permissions {
-			if permissionPhrase(p) == phrase {
+			if p.permission().String() == phrase {
 				for _, b := range p.Blocks {
 					out = append(out, b.Job+" ("+b.Role+"): "+b.Effect)
 				}
