@@ -43,13 +43,21 @@ func (l *lister) forbidden(ctx context.Context, r Request, err error) string {
 	if user == "" {
 		return fmt.Sprintf("the API server refused to list %s (%s): %s", r.what(), statusMessage(err), r.neededBy())
 	}
-	who := fmt.Sprintf("User %q", user)
+	var groups []string
 	if user == l.who.user {
-		if groups := telling(l.who.groups); len(groups) > 0 {
-			who += " (groups " + strings.Join(groups, ", ") + ")"
-		}
+		groups = l.who.groups
 	}
-	return fmt.Sprintf("%s cannot list %s: %s", who, r.what(), r.neededBy())
+	return fmt.Sprintf("%s cannot list %s: %s", DescribeUser(user, groups), r.what(), r.neededBy())
+}
+
+// DescribeUser names an identity as RBAC messages do: `User "ci" (groups
+// system:ci)`, leaving out the group every authenticated user is in.
+func DescribeUser(user string, groups []string) string {
+	who := fmt.Sprintf("User %q", user)
+	if groups := telling(groups); len(groups) > 0 {
+		who += " (groups " + strings.Join(groups, ", ") + ")"
+	}
+	return who
 }
 
 // telling drops the group every authenticated user is in, which says

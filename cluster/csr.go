@@ -154,10 +154,7 @@ func (c *CSRClient) Approve(ctx context.Context, csr *certificatesv1.Certificate
 func (c *CSRClient) approvalRefused(ctx context.Context, csr *certificatesv1.CertificateSigningRequest, refusal error) error {
 	who := "the client"
 	if id := whoami(ctx, c.cs); id.user != "" {
-		who = fmt.Sprintf("User %q", id.user)
-		if groups := telling(id.groups); len(groups) > 0 {
-			who += " (groups " + strings.Join(groups, ", ") + ")"
-		}
+		who = DescribeUser(id.user, id.groups)
 	}
 	admin := fmt.Sprintf("an admin must run: kubectl certificate approve %s", csr.Name)
 	missing, err := c.missingApproval(ctx, csr)

@@ -233,12 +233,7 @@ func identityName(user string, groups []string) string {
 	if user == "" {
 		return "the client (the API server did not say who it is)"
 	}
-	s := fmt.Sprintf("User %q", user)
-	groups = slices.DeleteFunc(slices.Clone(groups), func(g string) bool { return g == "system:authenticated" })
-	if len(groups) > 0 {
-		s += " (groups " + strings.Join(groups, ", ") + ")"
-	}
-	return s
+	return cluster.DescribeUser(user, groups)
 }
 
 // writeAccessText writes the reviews as a table, then what each denied
