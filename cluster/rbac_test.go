@@ -1,13 +1,10 @@
 package cluster
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,11 +14,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer/json"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes/fake"
-	"k8s.io/client-go/kubernetes/scheme"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/sdinspect/sdinspect/internal/testcluster"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -215,32 +211,6 @@ func TestServiceAccountSubject(t *testing.T) {
 	}
 }
 
-// decodeStrict decodes YAML documents into typed objects with client-go's
-// scheme, refusing unknown and duplicate fields, as kubectl apply does.
-func decodeStrict(t *testing.T, data []byte) []runtime.Object {
-	t.Helper()
-	s := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme.Scheme, scheme.Scheme, json.SerializerOptions{Yaml: true, Strict: true})
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var objs []runtime.Object
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
-		}
-		o, _, err := s.Decode(doc, nil, nil)
-		if err != nil {
-			t.Fatalf("decoding %s: %v", doc, err)
-		}
-		objs = append(objs, o)
-	}
-}
-
 // TestWriteRBAC checks that the YAML decodes, strictly, to the objects
 // written; the golden file guards the form against unnoticed changes.
 func TestWriteRBAC(t *testing.T) {
@@ -254,7 +224,7 @@ func TestWriteRBAC(t *testing.T) {
 	if bytes.Contains(buf.Bytes(), []byte("creationTimestamp")) || bytes.Contains(buf.Bytes(), []byte("*")) {
 		t.Errorf("output has a creation timestamp or a wildcard:\n%s", buf.Bytes())
 	}
-	decoded := decodeStrict(t, buf.Bytes())
+	decoded := testcluster.DecodeStrict(t, buf.Bytes())
 	if diff := cmp.Diff(objs, decoded); diff != "" {
 		t.Errorf("decoded objects differ (-written +decoded):\n%s", diff)
 	}

@@ -1,11 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,10 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	serializerjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 
 	"github.com/sdinspect/sdinspect/cluster"
@@ -69,7 +62,7 @@ func applyRBAC(t *testing.T, admin *rest.Config, data string) []runtime.Object {
 	ctx := t.Context()
 	rbac := cs.RbacV1()
 	var objs []runtime.Object
-	for _, o := range decodeDocuments(t, data) {
+	for _, o := range testcluster.DecodeStrict(t, []byte(data)) {
 		switch o := o.(type) {
 		case *rbacv1.ClusterRole:
 			_, err = rbac.ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
@@ -91,43 +84,6 @@ func applyRBAC(t *testing.T, admin *rest.Config, data string) []runtime.Object {
 		t.Fatalf("auth rbac printed no objects:\n%s", data)
 	}
 	return objs
-}
-
-// decodeDocuments decodes YAML documents strictly (unknown or duplicate
-// fields are errors) into client-go's typed objects.
-func decodeDocuments(t *testing.T, data string) []runtime.Object {
-	t.Helper()
-	dec := serializerjson.NewSerializerWithOptions(serializerjson.DefaultMetaFactory, scheme.Scheme, scheme.Scheme, serializerjson.SerializerOptions{Yaml: true, Strict: true})
-	r := utilyaml.NewYAMLReader(bufio.NewReader(strings.NewReader(data)))
-	var objs []runtime.Object
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return objs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
-			continue
-		}
-		o, _, err := dec.Decode(doc, nil, nil)
-		if err != nil {
-			t.Fatalf("decoding strictly:\n%s\n%v", doc, err)
-		}
-		objs = append(objs, o)
-	}
-}
-
-// stripComments drops comment lines, to tell a header-only document.
-func stripComments(doc []byte) []byte {
-	var out []byte
-	for line := range bytes.Lines(doc) {
-		if !bytes.HasPrefix(bytes.TrimSpace(line), []byte("#")) {
-			out = append(out, line...)
-		}
-	}
-	return out
 }
 
 // authRBAC runs auth rbac and returns its output.
