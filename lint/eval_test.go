@@ -83,15 +83,15 @@ func reportJob(job *promconfig.Job, results []relabel.Target) report.Job {
 	for i := range results {
 		r := &results[i]
 		t := report.Target{Source: r.Source, Index: r.Index, State: string(r.State),
-			DiscoveredLabels: r.Discovered.Map(), Labels: map[string]string{}}
+			DiscoveredLabels: r.Discovered().Map(), Labels: map[string]string{}}
 		out.Summary.Discovered++
 		switch r.State {
 		case relabel.Kept:
 			out.Summary.Kept++
 			t.Labels = r.Labels.Map()
-			if r.DuplicateOf >= 0 {
+			if d := r.DuplicateOf; d != nil {
 				out.Summary.Duplicates++
-				t.DuplicateOf = &report.TargetRef{Source: results[r.DuplicateOf].Source, Index: results[r.DuplicateOf].Index}
+				t.DuplicateOf = &report.TargetRef{Source: d.Source, Index: d.Index}
 			}
 		case relabel.Dropped:
 			out.Summary.Dropped++
@@ -100,8 +100,9 @@ func reportJob(job *promconfig.Job, results []relabel.Target) report.Job {
 			out.Summary.Invalid++
 			t.Error = r.Err.Error()
 		}
-		for _, s := range r.Trace {
-			step := report.Step{Rule: report.Rule{Index: s.Rule}, Result: "continue", Labels: s.Labels.Map()}
+		for i, ls := range r.TraceLabels() {
+			s := r.Trace[i]
+			step := report.Step{Rule: report.Rule{Index: s.Rule}, Result: "continue", Labels: ls.Map()}
 			if !s.Keep {
 				step.Result = "drop"
 			}

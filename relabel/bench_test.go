@@ -28,6 +28,9 @@ type benchJob struct {
 	cfg     *config.ScrapeConfig
 	groups  []*targetgroup.Group
 	targets int
+	// discover runs discovery again, for the benchmark of the whole
+	// per-target work.
+	discover func() []*targetgroup.Group
 }
 
 func benchJobs(b *testing.B) []benchJob {
@@ -42,13 +45,18 @@ func benchJobs(b *testing.B) []benchJob {
 	var jobs []benchJob
 	for _, job := range cfg.Jobs {
 		j := benchJob{name: strings.ReplaceAll(job.Scrape.JobName, "/", "-"), cfg: job.Scrape}
-		for _, sd := range job.Kubernetes {
-			gs, err := discovery.Discover(snap, sd, discovery.Options{})
-			if err != nil {
-				b.Fatal(err)
+		j.discover = func() []*targetgroup.Group {
+			var groups []*targetgroup.Group
+			for _, sd := range job.Kubernetes {
+				gs, err := discovery.Discover(snap, sd, discovery.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				groups = append(groups, gs...)
 			}
-			j.groups = append(j.groups, gs...)
+			return groups
 		}
+		j.groups = j.discover()
 		for _, g := range j.groups {
 			j.targets += len(g.Targets)
 		}
@@ -60,9 +68,11 @@ func benchJobs(b *testing.B) []benchJob {
 // BenchmarkRelabel runs each job's discovered targets through Prometheus's
 // scrape.PopulateLabels (what a scrape pool does per target), through
 // relabel.ProcessBuilder alone on the already populated label sets (this
-// Prometheus version has no relabel.Process), and through Apply with the
-// trace off and on. The sub-benchmarks differ only in impl, so
-// `benchstat -col /impl` prints the ratios of one run.
+// Prometheus version has no relabel.Process), through Apply with the trace
+// off and on, and through discovery and Apply together (impl=sdinspect-
+// discover: the whole per-target work, discovery included, which Prometheus
+// does in informers this benchmark cannot run). The sub-benchmarks differ
+// only in impl, so `benchstat -col /impl` prints the ratios of one run.
 func BenchmarkRelabel(b *testing.B) {
 	for _, j := range benchJobs(b) {
 		checkSameKept(b, j)
@@ -74,6 +84,7 @@ func BenchmarkRelabel(b *testing.B) {
 			{"prometheus-processbuilder", processBuilder(j)},
 			{"sdinspect", func() { relabel.Apply(j.cfg, j.groups, relabel.Options{}) }},
 			{"sdinspect-trace", func() { relabel.Apply(j.cfg, j.groups, relabel.Options{Trace: true}) }},
+			{"sdinspect-discover", func() { relabel.Apply(j.cfg, j.discover(), relabel.Options{}) }},
 		}
 		for _, impl := range impls {
 			b.Run("job="+j.name+"/impl="+impl.name, func(b *testing.B) {

@@ -14,6 +14,7 @@ package relabel
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,9 +57,6 @@ type Target struct {
 	Source string
 	// Index is the target's position in its group.
 	Index int
-	// Discovered holds the labels before relabeling: discovery's labels plus
-	// the job's scrape settings, what Prometheus calls discoveredLabels.
-	Discovered labels.Labels
 	// Labels holds a kept target's labels after relabeling and Prometheus's
 	// post-processing: __meta_* removed, other internal labels kept.
 	Labels labels.Labels
@@ -68,11 +66,32 @@ type Target struct {
 	// Err says why an invalid target is invalid, in Prometheus's words.
 	Err error
 	// DuplicateOf is, for a kept target whose labels equal those of an
-	// earlier kept target, that target's position in the result; Prometheus
-	// scrapes the two as one. It is -1 otherwise.
-	DuplicateOf int
+	// earlier kept target, that target; Prometheus scrapes the two as one.
+	// It is nil otherwise.
+	DuplicateOf *Ref
 	// Trace has one step per rule applied, when tracing was asked for.
 	Trace []Step
+
+	// What Discovered is made of: the group's and the target's labels,
+	// shared with the group, and the job's scrape settings.
+	cfg           *config.ScrapeConfig
+	target, group model.LabelSet
+}
+
+// Ref names a target by its group's source and its index in the group.
+type Ref struct {
+	Source string
+	Index  int
+}
+
+// Discovered returns the labels before relabeling: discovery's labels plus
+// the job's scrape settings, what Prometheus calls discoveredLabels. Like
+// Prometheus (scrape.Target.DiscoveredLabels), it builds them when asked
+// rather than keeping a copy for every target.
+func (t *Target) Discovered() labels.Labels {
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	scrape.PopulateDiscoveredLabels(lb, t.cfg, t.target, t.group)
+	return lb.Labels()
 }
 
 // Step is the effect of one relabel rule on one target.
@@ -81,13 +100,34 @@ type Step struct {
 	Rule int
 	// Keep is false when the rule dropped the target.
 	Keep bool
-	// Labels holds the target's labels after the rule.
-	Labels labels.Labels
+	// Changes lists the labels the rule added, changed or removed, sorted
+	// by name.
+	Changes []Change
+}
+
+// Change is one label changed by a rule; an empty Before means the label
+// was added, an empty After that it was removed (a label cannot hold the
+// empty value).
+type Change struct {
+	Name, Before, After string
+}
+
+// TraceLabels returns the target's labels after each step of its trace.
+func (t *Target) TraceLabels() []labels.Labels {
+	lb := labels.NewBuilder(t.Discovered())
+	out := make([]labels.Labels, len(t.Trace))
+	for i, s := range t.Trace {
+		for _, c := range s.Changes {
+			lb.Set(c.Name, c.After)
+		}
+		out[i] = lb.Labels()
+	}
+	return out
 }
 
 // Options tunes Apply.
 type Options struct {
-	// Trace records the labels after every rule.
+	// Trace records what every rule changed.
 	Trace bool
 }
 
@@ -95,28 +135,67 @@ type Options struct {
 // come from Prometheus's config loader, which validates it and its rules.
 // Results are in the order of groups and of the targets within them.
 func Apply(cfg *config.ScrapeConfig, groups []*targetgroup.Group, opts Options) []Target {
-	lb := labels.NewBuilder(labels.EmptyLabels())
+	p := NewPool(cfg, opts)
 	var out []Target
 	for _, g := range groups {
-		for i, t := range g.Targets {
-			r := apply(lb, cfg, t, g.Labels, opts)
-			r.Source, r.Index = g.Source, i
-			out = append(out, r)
-		}
+		out = p.Group(out, g)
 	}
-	markDuplicates(out)
 	return out
 }
 
-func apply(lb *labels.Builder, cfg *config.ScrapeConfig, t, tg model.LabelSet, opts Options) Target {
-	scrape.PopulateDiscoveredLabels(lb, cfg, t, tg)
-	// Snapshot with Range: Builder.Labels would sort the builder's pending
-	// labels in place and change which label a later labelmap rule sees last.
-	r := Target{Discovered: snapshot(lb), DroppedBy: -1, DuplicateOf: -1}
-	for i, rule := range cfg.RelabelConfigs {
-		keep := promrelabel.ProcessBuilder(lb, rule)
-		if opts.Trace {
-			r.Trace = append(r.Trace, Step{Rule: i, Keep: keep, Labels: snapshot(lb)})
+// Pool relabels a job's targets one group at a time, as Apply does, for
+// callers that do not keep every target's result: of the targets seen so
+// far it keeps only the kept ones' labels, to find duplicates.
+type Pool struct {
+	cfg  *config.ScrapeConfig
+	opts Options
+	lb   *labels.Builder
+	// kept maps the hash of a kept target's labels to the first kept
+	// targets with that hash.
+	kept map[uint64][]keptTarget
+	// before and after are scratch space for tracing rules that may
+	// change any label.
+	before, after []labels.Label
+}
+
+type keptTarget struct {
+	ref    *Ref
+	labels labels.Labels
+}
+
+// NewPool returns a Pool for cfg, which must come from Prometheus's config
+// loader.
+func NewPool(cfg *config.ScrapeConfig, opts Options) *Pool {
+	return &Pool{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), kept: map[uint64][]keptTarget{}}
+}
+
+// Group appends the results for g's targets to out, in order, and returns
+// it. Groups are to be given in the order Prometheus would see them:
+// DuplicateOf points at the first of identical kept targets.
+func (p *Pool) Group(out []Target, g *targetgroup.Group) []Target {
+	for i, t := range g.Targets {
+		r := p.apply(t, g.Labels)
+		r.Source, r.Index = g.Source, i
+		if r.State == Kept {
+			p.markDuplicate(&r)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (p *Pool) apply(t, tg model.LabelSet) Target {
+	lb := p.lb
+	scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
+	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
+	for i, rule := range p.cfg.RelabelConfigs {
+		var keep bool
+		if p.opts.Trace {
+			var changes []Change
+			keep, changes = p.traced(rule)
+			r.Trace = append(r.Trace, Step{Rule: i, Keep: keep, Changes: changes})
+		} else {
+			keep = promrelabel.ProcessBuilder(lb, rule)
 		}
 		if !keep {
 			r.State, r.DroppedBy = Dropped, i
@@ -130,6 +209,74 @@ func apply(lb *labels.Builder, cfg *config.ScrapeConfig, t, tg model.LabelSet, o
 	}
 	r.State, r.Labels = Kept, res
 	return r
+}
+
+// traced applies rule and returns what it changed. The rules that write one
+// label named in advance are watched through that label; the others
+// (labelmap, labeldrop, labelkeep, a templated target_label) by comparing
+// every label before and after.
+func (p *Pool) traced(rule *promrelabel.Config) (bool, []Change) {
+	lb := p.lb
+	switch rule.Action {
+	case promrelabel.Keep, promrelabel.Drop, promrelabel.KeepEqual, promrelabel.DropEqual:
+		return promrelabel.ProcessBuilder(lb, rule), nil
+	case promrelabel.Replace, promrelabel.Lowercase, promrelabel.Uppercase, promrelabel.HashMod:
+		if rule.Action != promrelabel.Replace || !strings.Contains(rule.TargetLabel, "$") {
+			name := rule.TargetLabel
+			before := lb.Get(name)
+			keep := promrelabel.ProcessBuilder(lb, rule)
+			if after := lb.Get(name); after != before {
+				return keep, []Change{{Name: name, Before: before, After: after}}
+			}
+			return keep, nil
+		}
+	}
+	p.before = sorted(lb, p.before[:0])
+	keep := promrelabel.ProcessBuilder(lb, rule)
+	p.after = sorted(lb, p.after[:0])
+	return keep, diffLabels(p.before, p.after)
+}
+
+// sorted appends the builder's labels to buf, sorted by name.
+func sorted(lb *labels.Builder, buf []labels.Label) []labels.Label {
+	lb.Range(func(l labels.Label) { buf = append(buf, l) })
+	slices.SortFunc(buf, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) })
+	return buf
+}
+
+// diffLabels returns the changes from a to b, both sorted by name.
+func diffLabels(a, b []labels.Label) []Change {
+	var out []Change
+	for len(a) > 0 || len(b) > 0 {
+		switch {
+		case len(b) == 0 || len(a) > 0 && a[0].Name < b[0].Name:
+			out = append(out, Change{Name: a[0].Name, Before: a[0].Value})
+			a = a[1:]
+		case len(a) == 0 || b[0].Name < a[0].Name:
+			out = append(out, Change{Name: b[0].Name, After: b[0].Value})
+			b = b[1:]
+		default:
+			if a[0].Value != b[0].Value {
+				out = append(out, Change{Name: a[0].Name, Before: a[0].Value, After: b[0].Value})
+			}
+			a, b = a[1:], b[1:]
+		}
+	}
+	return out
+}
+
+// markDuplicate links a kept target to the first earlier kept target with
+// identical labels. Prometheus hashes the full label set and the scrape
+// URL; the URL is a function of the labels and the job, so labels suffice.
+func (p *Pool) markDuplicate(r *Target) {
+	h := r.Labels.Hash()
+	for _, k := range p.kept[h] {
+		if labels.Equal(k.labels, r.Labels) {
+			r.DuplicateOf = k.ref
+			return
+		}
+	}
+	p.kept[h] = append(p.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, labels: r.Labels})
 }
 
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs
@@ -187,38 +334,6 @@ func finish(lb *labels.Builder) (labels.Labels, error) {
 		return labels.EmptyLabels(), err
 	}
 	return res, nil
-}
-
-// snapshot copies the builder's current labels without disturbing it.
-func snapshot(lb *labels.Builder) labels.Labels {
-	n := 0
-	lb.Range(func(labels.Label) { n++ })
-	sb := labels.NewScratchBuilder(n)
-	lb.Range(func(l labels.Label) { sb.Add(l.Name, l.Value) })
-	sb.Sort()
-	return sb.Labels()
-}
-
-// markDuplicates links each kept target to the first earlier kept target
-// with identical labels. Prometheus hashes the full label set and the scrape
-// URL; the URL is a function of the labels and the job, so labels suffice.
-func markDuplicates(ts []Target) {
-	first := map[uint64][]int{}
-	for i := range ts {
-		if ts[i].State != Kept {
-			continue
-		}
-		h := ts[i].Labels.Hash()
-		for _, j := range first[h] {
-			if labels.Equal(ts[j].Labels, ts[i].Labels) {
-				ts[i].DuplicateOf = j
-				break
-			}
-		}
-		if ts[i].DuplicateOf < 0 {
-			first[h] = append(first[h], i)
-		}
-	}
 }
 
 // ScrapeURL is the URL Prometheus scrapes for a kept target, built by

@@ -2,7 +2,9 @@ package relabel_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -183,8 +185,8 @@ relabel_configs:
 					t.Errorf("label %s present, want absent", k)
 				}
 			}
-			if r.Discovered.Get("job") != "j" || r.Discovered.Get("__address__") == "" {
-				t.Errorf("discovered labels lack job or address: %v", r.Discovered)
+			if d := r.Discovered(); d.Get("job") != "j" || d.Get("__address__") == "" {
+				t.Errorf("discovered labels lack job or address: %v", d)
 			}
 		})
 	}
@@ -218,12 +220,13 @@ func TestDuplicatesMerged(t *testing.T) {
 		{"__address__": "other"},
 	}}
 	got := relabel.Apply(cfg, []*targetgroup.Group{g}, relabel.Options{})
-	var dups []int
+	var dups []*relabel.Ref
 	for _, r := range got {
 		dups = append(dups, r.DuplicateOf)
 	}
 	// __meta_ labels are removed before comparing, so /x and /y collapse too.
-	if diff := cmp.Diff([]int{-1, 0, 0, -1}, dups); diff != "" {
+	first := &relabel.Ref{Source: "ingress/a/b", Index: 0}
+	if diff := cmp.Diff([]*relabel.Ref{nil, first, first, nil}, dups); diff != "" {
 		t.Errorf("DuplicateOf (-want +got):\n%s", diff)
 	}
 }
@@ -248,6 +251,8 @@ relabel_configs:
 - {regex: __meta_kubernetes_pod_label_(team|tier), action: labeldrop}
 - {regex: (__.*|app|tier|team|namespace|pod|pod_lower|pod_upper|job|instance|extra), action: labelkeep}
 - {source_labels: [__meta_kubernetes_pod_label_interval], regex: (.+), target_label: __scrape_interval__}
+- {source_labels: [pod], regex: '(?i)(web|api).*', target_label: 'kind_${1}', replacement: yes}
+- {source_labels: [pod], regex: '(api)-1', target_label: 'kind_${1}', replacement: ''}
 `
 
 // randomGroups makes pod-like target groups whose labels exercise every rule
@@ -332,25 +337,59 @@ func TestMatchesPopulateLabels(t *testing.T) {
 	}
 }
 
-// checkTrace verifies that the trace's last step is what applying all rules
-// at once gives, and that it ends where the target's state says.
+// checkTrace verifies that after each step of the trace the labels are
+// what applying the rules up to that one gives, that each step's changes are
+// the difference from the step before, and that the trace ends where the
+// target's state says.
 func checkTrace(t *testing.T, cfg *config.ScrapeConfig, tl, tg model.LabelSet, res relabel.Target) {
 	t.Helper()
 	lb := labels.NewBuilder(labels.EmptyLabels())
 	scrape.PopulateDiscoveredLabels(lb, cfg, tl, tg)
-	keep := promrelabel.ProcessBuilder(lb, cfg.RelabelConfigs...)
-	if len(res.Trace) == 0 {
-		t.Fatalf("%s/%d: empty trace", res.Source, res.Index)
+	before := lb.Labels()
+	if !labels.Equal(before, res.Discovered()) {
+		t.Errorf("%s/%d: discovered %v, want %v", res.Source, res.Index, res.Discovered(), before)
 	}
-	last := res.Trace[len(res.Trace)-1]
-	if last.Keep != keep || !labels.Equal(last.Labels, lb.Labels()) {
-		t.Errorf("%s/%d: trace ends keep=%v %v, all rules at once: keep=%v %v", res.Source, res.Index, last.Keep, last.Labels, keep, lb.Labels())
+	got := res.TraceLabels()
+	keep := true
+	steps := 0
+	for i, rule := range cfg.RelabelConfigs {
+		keep = promrelabel.ProcessBuilder(lb, rule)
+		after := lb.Labels()
+		steps++
+		if i >= len(res.Trace) {
+			break
+		}
+		s := res.Trace[i]
+		if s.Rule != i || s.Keep != keep || !labels.Equal(got[i], after) {
+			t.Errorf("%s/%d step %d: rule %d keep=%v %v, want rule %d keep=%v %v", res.Source, res.Index, i, s.Rule, s.Keep, got[i], i, keep, after)
+		}
+		if want := changesBetween(before, after); !slices.Equal(s.Changes, want) {
+			t.Errorf("%s/%d step %d: changes %v, want %v", res.Source, res.Index, i, s.Changes, want)
+		}
+		before = after
+		if !keep {
+			break
+		}
 	}
-	wantSteps := len(cfg.RelabelConfigs)
-	if !keep {
-		wantSteps = res.DroppedBy + 1
+	if len(res.Trace) != steps {
+		t.Errorf("%s/%d: %d steps, want %d", res.Source, res.Index, len(res.Trace), steps)
 	}
-	if len(res.Trace) != wantSteps {
-		t.Errorf("%s/%d: %d steps, want %d", res.Source, res.Index, len(res.Trace), wantSteps)
+	if keep != (res.State != relabel.Dropped) || !keep && res.DroppedBy != steps-1 {
+		t.Errorf("%s/%d: state %s dropped by %d, but the rules end keep=%v after %d steps", res.Source, res.Index, res.State, res.DroppedBy, keep, steps)
 	}
+}
+
+// changesBetween is what a step's changes must be: every label whose value
+// differs, by name.
+func changesBetween(a, b labels.Labels) []relabel.Change {
+	var out []relabel.Change
+	names := map[string]bool{}
+	a.Range(func(l labels.Label) { names[l.Name] = true })
+	b.Range(func(l labels.Label) { names[l.Name] = true })
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		if a.Get(n) != b.Get(n) {
+			out = append(out, relabel.Change{Name: n, Before: a.Get(n), After: b.Get(n)})
+		}
+	}
+	return out
 }

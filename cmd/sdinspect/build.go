@@ -1,11 +1,6 @@
 package main
 
 import (
-	"cmp"
-	"slices"
-
-	"github.com/prometheus/prometheus/model/labels"
-
 	"github.com/sdinspect/sdinspect/promconfig"
 	"github.com/sdinspect/sdinspect/relabel"
 	"github.com/sdinspect/sdinspect/report"
@@ -27,7 +22,7 @@ func buildJob(job *promconfig.Job, results []relabel.Target) report.Job {
 			Source:           r.Source,
 			Index:            r.Index,
 			State:            string(r.State),
-			DiscoveredLabels: r.Discovered.Map(),
+			DiscoveredLabels: r.Discovered().Map(),
 			Labels:           map[string]string{},
 		}
 		out.Summary.Discovered++
@@ -37,10 +32,9 @@ func buildJob(job *promconfig.Job, results []relabel.Target) report.Job {
 			t.Labels = r.Labels.Map()
 			t.PublicLabels = relabel.PublicLabels(r).Map()
 			t.ScrapeURL = relabel.ScrapeURL(job.Scrape, r)
-			if r.DuplicateOf >= 0 {
+			if d := r.DuplicateOf; d != nil {
 				out.Summary.Duplicates++
-				first := results[r.DuplicateOf]
-				t.DuplicateOf = &report.TargetRef{Source: first.Source, Index: first.Index}
+				t.DuplicateOf = &report.TargetRef{Source: d.Source, Index: d.Index}
 			}
 		case relabel.Dropped:
 			out.Summary.Dropped++
@@ -69,35 +63,15 @@ func buildTrace(job *promconfig.Job, r *relabel.Target) []report.Step {
 		return nil
 	}
 	steps := make([]report.Step, len(r.Trace))
-	before := r.Discovered
-	for i, s := range r.Trace {
-		steps[i] = report.Step{
-			Rule:    ruleRef(job, s.Rule),
-			Result:  "continue",
-			Changes: changes(before, s.Labels),
-			Labels:  s.Labels.Map(),
-		}
+	for i, ls := range r.TraceLabels() {
+		s := r.Trace[i]
+		steps[i] = report.Step{Rule: ruleRef(job, s.Rule), Result: "continue", Labels: ls.Map()}
 		if !s.Keep {
 			steps[i].Result = "drop"
 		}
-		before = s.Labels
+		for _, c := range s.Changes {
+			steps[i].Changes = append(steps[i].Changes, report.Change{Label: c.Name, Before: c.Before, After: c.After})
+		}
 	}
 	return steps
-}
-
-// changes lists, sorted by name, the labels that differ between a and b.
-func changes(a, b labels.Labels) []report.Change {
-	var out []report.Change
-	a.Range(func(l labels.Label) {
-		if v := b.Get(l.Name); v != l.Value {
-			out = append(out, report.Change{Label: l.Name, Before: l.Value, After: v})
-		}
-	})
-	b.Range(func(l labels.Label) {
-		if !a.Has(l.Name) {
-			out = append(out, report.Change{Label: l.Name, After: l.Value})
-		}
-	})
-	slices.SortFunc(out, func(x, y report.Change) int { return cmp.Compare(x.Label, y.Label) })
-	return out
 }
