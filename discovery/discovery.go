@@ -27,7 +27,8 @@ package discovery
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -84,15 +85,28 @@ type builder struct {
 // resource is an error, as the refused LIST would leave Prometheus without
 // any target. snap is only read.
 func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*targetgroup.Group, error) {
+	var groups []*targetgroup.Group
+	err := Each(snap, cfg, opts, func(g *targetgroup.Group) bool {
+		groups = append(groups, g)
+		return true
+	})
+	return groups, err
+}
+
+// Each calls yield with the groups Discover returns, in the same order,
+// building each only when it is due, so that a caller that is done with a
+// group before taking the next never holds them all. It stops early when
+// yield returns false.
+func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*targetgroup.Group) bool) error {
 	if cfg == nil {
-		return nil, errors.New("discovering targets: no kubernetes_sd_config")
+		return errors.New("discovering targets: no kubernetes_sd_config")
 	}
 	if snap == nil {
 		snap = &Snapshot{}
 	}
 	sel, err := parseSelectors(cfg.Selectors)
 	if err != nil {
-		return nil, fmt.Errorf("role %q: %w", cfg.Role, err)
+		return fmt.Errorf("role %q: %w", cfg.Role, err)
 	}
 	scope := newNamespaceScope(cfg.NamespaceDiscovery, opts.OwnNamespace)
 	b := &builder{
@@ -101,40 +115,36 @@ func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*target
 		lab:           newLabeler(),
 		podLabelCache: make(map[*corev1.Pod]model.LabelSet),
 	}
-
-	var groups []*targetgroup.Group
 	switch cfg.Role {
 	case kubernetes.RoleNode:
-		groups = buildAll(b.st.nodes, b.buildNode)
+		eachGroup(b, b.st.nodes, b.buildNode, yield)
 	case kubernetes.RolePod:
-		groups = buildAll(selectObjects(snap.Pods, &scope, sel.pod, podFields), b.buildPod)
+		eachGroup(b, selectObjects(snap.Pods, &scope, sel.pod, podFields), b.buildPod, yield)
 	case kubernetes.RoleService:
-		groups = buildAll(selectObjects(snap.Services, &scope, sel.service, serviceFields), b.buildService)
+		eachGroup(b, selectObjects(snap.Services, &scope, sel.service, serviceFields), b.buildService, yield)
 	case kubernetes.RoleEndpoint:
-		groups = buildAll(selectObjects(snap.Endpoints, &scope, sel.endpoints, endpointsFields), b.buildEndpoints)
+		eachGroup(b, selectObjects(snap.Endpoints, &scope, sel.endpoints, endpointsFields), b.buildEndpoints, yield)
 	case kubernetes.RoleEndpointSlice:
-		groups = buildAll(selectObjects(snap.EndpointSlices, &scope, sel.endpointSlice, endpointSliceFields), b.buildEndpointSlice)
+		eachGroup(b, selectObjects(snap.EndpointSlices, &scope, sel.endpointSlice, endpointSliceFields), b.buildEndpointSlice, yield)
 	case kubernetes.RoleIngress:
-		groups = buildAll(selectObjects(snap.Ingresses, &scope, sel.ingress, ingressFields), b.buildIngress)
+		eachGroup(b, selectObjects(snap.Ingresses, &scope, sel.ingress, ingressFields), b.buildIngress, yield)
 	default:
-		return nil, fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
+		return fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
 	}
-	sortGroups(groups)
-	return groups, nil
+	return nil
 }
 
-// buildAll builds one group per object and keeps those with targets.
-func buildAll[T any](objs map[string]T, build func(T) *targetgroup.Group) []*targetgroup.Group {
-	groups := make([]*targetgroup.Group, 0, len(objs))
-	for _, o := range objs {
-		if tg := build(o); tg != nil && len(tg.Targets) > 0 {
-			groups = append(groups, tg)
+// eachGroup builds one group per object, in the order of the objects' keys,
+// which is the order of their groups' sources (a role's sources are its
+// keys behind one prefix), and yields those with targets. The pod label
+// cache only serves the targets of one object, so it holds one object's
+// pods at a time.
+func eachGroup[T any](b *builder, objs map[string]T, build func(T) *targetgroup.Group, yield func(*targetgroup.Group) bool) {
+	for _, k := range slices.Sorted(maps.Keys(objs)) {
+		tg := build(objs[k])
+		clear(b.podLabelCache)
+		if tg != nil && len(tg.Targets) > 0 && !yield(tg) {
+			return
 		}
 	}
-	return groups
-}
-
-// sortGroups orders groups by Source so output is stable.
-func sortGroups(groups []*targetgroup.Group) {
-	sort.Slice(groups, func(i, j int) bool { return groups[i].Source < groups[j].Source })
 }
