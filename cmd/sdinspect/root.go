@@ -29,7 +29,9 @@ const exitHelp = `Exit status:
   1  could not complete (bad config or input, unreachable or unauthorized API, partial result)
   2  usage error (bad flags or arguments)
   3  the result fails the run: check findings at or above --fail-on, failed test
-     expectations, diff differences with --exit-code, permissions auth can-i finds denied`
+     expectations, diff differences with --exit-code, permissions auth can-i finds denied
+  130  interrupted by SIGINT (Ctrl-C) before finishing; a file being written keeps its old content
+  143  terminated by SIGTERM before finishing; likewise`
 
 // usageError marks an error as the user's invocation being wrong (exit 2).
 type usageError struct{ err error }
@@ -99,6 +101,10 @@ func runWith(ctx context.Context, args []string, stdout io.Writer, progress *pro
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if code, msg, ok := interruption(ctx); ok {
+		fmt.Fprintf(stderr, "sdinspect: %s\n", msg)
+		return code
 	}
 	fmt.Fprintf(stderr, "sdinspect: %v\n", err)
 	var u usageError
