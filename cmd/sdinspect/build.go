@@ -9,45 +9,61 @@ import (
 // buildJob turns a job's relabel results into the report's wire form,
 // naming each rule by its index, action and position.
 func buildJob(job *promconfig.Job, results []relabel.Target) report.Job {
-	out := report.Job{
-		Job:     job.Scrape.JobName,
-		File:    job.Pos.File,
-		Line:    job.Pos.Line,
-		NotRun:  job.NotRun,
-		Targets: make([]report.Target, 0, len(results)),
-	}
+	out := jobHeader(job)
+	out.Targets = make([]report.Target, 0, len(results))
 	for i := range results {
-		r := &results[i]
-		t := report.Target{
-			Source:           r.Source,
-			Index:            r.Index,
-			State:            string(r.State),
-			DiscoveredLabels: r.Discovered().Map(),
-			Labels:           map[string]string{},
-		}
-		out.Summary.Discovered++
-		switch r.State {
-		case relabel.Kept:
-			out.Summary.Kept++
-			t.Labels = r.Labels.Map()
-			t.PublicLabels = relabel.PublicLabels(r).Map()
-			t.ScrapeURL = relabel.ScrapeURL(job.Scrape, r)
-			if d := r.DuplicateOf; d != nil {
-				out.Summary.Duplicates++
-				t.DuplicateOf = &report.TargetRef{Source: d.Source, Index: d.Index}
-			}
-		case relabel.Dropped:
-			out.Summary.Dropped++
-			rule := ruleRef(job, r.DroppedBy)
-			t.DroppedBy = &rule
-		case relabel.Invalid:
-			out.Summary.Invalid++
-			t.Error = r.Err.Error()
-		}
-		t.Trace = buildTrace(job, r)
-		out.Targets = append(out.Targets, t)
+		count(&out.Summary, &results[i])
+		out.Targets = append(out.Targets, buildTarget(job, &results[i]))
 	}
 	return out
+}
+
+// jobHeader is the report of job without its targets.
+func jobHeader(job *promconfig.Job) report.Job {
+	return report.Job{Job: job.Scrape.JobName, File: job.Pos.File, Line: job.Pos.Line, NotRun: job.NotRun}
+}
+
+// count adds r to the summary.
+func count(s *report.Summary, r *relabel.Target) {
+	s.Discovered++
+	switch r.State {
+	case relabel.Kept:
+		s.Kept++
+		if r.DuplicateOf != nil {
+			s.Duplicates++
+		}
+	case relabel.Dropped:
+		s.Dropped++
+	case relabel.Invalid:
+		s.Invalid++
+	}
+}
+
+// buildTarget is the report of one target's result.
+func buildTarget(job *promconfig.Job, r *relabel.Target) report.Target {
+	t := report.Target{
+		Source:           r.Source,
+		Index:            r.Index,
+		State:            string(r.State),
+		DiscoveredLabels: r.Discovered().Map(),
+		Labels:           map[string]string{},
+	}
+	switch r.State {
+	case relabel.Kept:
+		t.Labels = r.Labels.Map()
+		t.PublicLabels = relabel.PublicLabels(r).Map()
+		t.ScrapeURL = relabel.ScrapeURL(job.Scrape, r)
+		if d := r.DuplicateOf; d != nil {
+			t.DuplicateOf = &report.TargetRef{Source: d.Source, Index: d.Index}
+		}
+	case relabel.Dropped:
+		rule := ruleRef(job, r.DroppedBy)
+		t.DroppedBy = &rule
+	case relabel.Invalid:
+		t.Error = r.Err.Error()
+	}
+	t.Trace = buildTrace(job, r)
+	return t
 }
 
 func ruleRef(job *promconfig.Job, i int) report.Rule {

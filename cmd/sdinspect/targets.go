@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -141,39 +143,78 @@ func parseRole(s string) (kubernetes.Role, error) {
 	return r, err
 }
 
-// evaluate discovers and relabels every job's targets over snap. warn
+// evaluate discovers and relabels every job's targets over objs. warn
 // receives notes about what cannot be evaluated offline.
 func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
+	rep := reportHeader(objs)
+	err := eachJob(jobs, o, func(job *promconfig.Job, built func()) error {
+		j := jobHeader(job)
+		j.Partial = objs.partialJobs()[j.Job]
+		j.Targets = []report.Target{}
+		err := eachResult(job, objs, o, trace, warn, func(r *relabel.Target) {
+			count(&j.Summary, r)
+			j.Targets = append(j.Targets, buildTarget(job, r))
+			built()
+		})
+		rep.Jobs = append(rep.Jobs, j)
+		return err
+	})
+	return rep, err
+}
+
+// reportHeader is the report of a run over objs without its jobs.
+func reportHeader(objs *objects) *report.Report {
 	rep := &report.Report{APIVersion: report.APIVersion, Jobs: []report.Job{}}
 	if reasons := objs.partialReasons(); len(reasons) > 0 {
 		rep.Partial, rep.PartialReasons = true, reasons
 	}
-	partialJobs := objs.partialJobs()
+	return rep
+}
+
+// eachJob calls fn with every job, showing on the progress line which job
+// and how many targets fn has built, as it counts them by calling built.
+func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Job, built func()) error) error {
 	defer o.progress.clear()
-	built := 0
+	total := 0
 	for n, job := range jobs {
-		o.progress.update(func() string {
-			return fmt.Sprintf("building targets: job %d/%d %s · %s targets", n+1, len(jobs), job.Scrape.JobName, thousands(built))
-		})
-		var groups []*targetgroup.Group
-		for i, sd := range job.Kubernetes {
-			if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
-				warn(fmt.Sprintf("job %q: kubernetes_sd_configs[%d] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)", job.Scrape.JobName, i))
-			}
-			gs, err := discovery.Discover(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace})
-			if err != nil {
-				return nil, fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, sd.Role, err)
-			}
-			groups = append(groups, gs...)
+		show := func() {
+			o.progress.update(func() string {
+				return fmt.Sprintf("building targets: job %d/%d %s · %s targets", n+1, len(jobs), job.Scrape.JobName, thousands(total))
+			})
 		}
-		groups = append(groups, job.Groups...)
-		results := relabel.Apply(job.Scrape, groups, relabel.Options{Trace: trace})
-		j := buildJob(job, results)
-		j.Partial = partialJobs[j.Job]
-		rep.Jobs = append(rep.Jobs, j)
-		built += len(j.Targets)
+		show()
+		if err := fn(job, func() { total++; show() }); err != nil {
+			return err
+		}
 	}
-	return rep, nil
+	return nil
+}
+
+// eachResult discovers job's targets over objs and relabels them, calling
+// fn with each result in the order of the report, one target group at a
+// time: nothing of a group is kept once fn has seen it.
+func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string), fn func(*relabel.Target)) error {
+	pool := relabel.NewPool(job.Scrape, relabel.Options{Trace: trace})
+	var results []relabel.Target
+	relabelGroup := func(g *targetgroup.Group) bool {
+		results = pool.Group(results[:0], g)
+		for i := range results {
+			fn(&results[i])
+		}
+		return true
+	}
+	for i, sd := range job.Kubernetes {
+		if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
+			warn(fmt.Sprintf("job %q: kubernetes_sd_configs[%d] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)", job.Scrape.JobName, i))
+		}
+		if err := discovery.Each(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace}, relabelGroup); err != nil {
+			return fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, sd.Role, err)
+		}
+	}
+	for _, g := range job.Groups {
+		relabelGroup(g)
+	}
+	return nil
 }
 
 // load reads the jobs, and the objects from files (--from) or from the
@@ -238,6 +279,13 @@ func (o *targetsOptions) run(ctx context.Context, s streams) error {
 	if err != nil {
 		return err
 	}
+	if o.output.Format == report.JSON {
+		rep, err := o.streamJSON(s.out, jobs, objs, s.note)
+		if err != nil {
+			return err
+		}
+		return o.input.partialError(rep)
+	}
 	rep, err := evaluate(jobs, objs, &o.input, o.trace, s.note)
 	if err != nil {
 		return err
@@ -250,4 +298,47 @@ func (o *targetsOptions) run(ctx context.Context, s streams) error {
 		return err
 	}
 	return o.input.partialError(rep)
+}
+
+// streamJSON writes the report as JSON one target at a time, so that a run
+// over a large cluster never holds every target's report. A job's summary
+// comes before its targets, so every job is evaluated twice: first all of
+// them for their summaries (any error then stops the run before anything
+// is written), then each again for its targets. Both passes give the same
+// results: discovery and relabeling depend on nothing else.
+func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *objects, warn func(string)) (*report.Report, error) {
+	rep := reportHeader(objs)
+	partial := objs.partialJobs()
+	heads := make([]report.Job, len(jobs))
+	for i, job := range jobs {
+		heads[i] = jobHeader(job)
+		heads[i].Partial = partial[heads[i].Job]
+		if err := eachResult(job, objs, &o.input, false, warn, func(r *relabel.Target) { count(&heads[i].Summary, r) }); err != nil {
+			return nil, err
+		}
+	}
+	out := report.NewJSONStream(w, rep)
+	n := 0
+	err := eachJob(jobs, &o.input, func(job *promconfig.Job, built func()) error {
+		if err := out.BeginJob(&heads[n]); err != nil {
+			return err
+		}
+		n++
+		var werr error
+		err := eachResult(job, objs, &o.input, o.trace, func(string) {}, func(r *relabel.Target) {
+			built()
+			if werr == nil && o.show.keeps(string(r.State)) {
+				t := buildTarget(job, r)
+				werr = out.Target(&t)
+			}
+		})
+		if err := cmp.Or(err, werr); err != nil {
+			return err
+		}
+		return out.EndJob()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, out.Close()
 }

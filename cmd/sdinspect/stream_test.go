@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sdinspect/sdinspect/cluster"
+	"github.com/sdinspect/sdinspect/internal/gencluster"
+	"github.com/sdinspect/sdinspect/promconfig"
+	"github.com/sdinspect/sdinspect/report"
+)
+
+// TestStreamJSONSameAsEvaluate: `targets -o json`, which streams, writes
+// exactly what evaluating every job at once and writing the whole report
+// gives, with and without traces and for every --show, over the bundled
+// example and a generated cluster under the 30-rule configuration.
+func TestStreamJSONSameAsEvaluate(t *testing.T) {
+	t.Parallel()
+	example, err := cluster.Read([]string{filepath.FromSlash("../../testdata/examples/cluster.yaml")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		config string
+		objs   *objects
+	}{
+		{"../../testdata/examples/prometheus.yml", &objects{all: example}},
+		{benchConfig, &objects{all: gencluster.Generate(2, gencluster.Size{Namespaces: 3, Nodes: 10, Apps: 10})}},
+	} {
+		cfg, err := promconfig.Load(filepath.FromSlash(c.config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, trace := range []bool{false, true} {
+			for _, show := range []showFlag{showAll, showKept, showDropped} {
+				rep, err := evaluate(cfg.Jobs, c.objs, &inputOptions{}, trace, func(string) {})
+				if err != nil {
+					t.Fatal(err)
+				}
+				targets := 0
+				for i := range rep.Jobs {
+					j := &rep.Jobs[i]
+					j.Targets = slices.DeleteFunc(j.Targets, func(t report.Target) bool { return !show.keeps(t.State) })
+					targets += len(j.Targets)
+				}
+				if targets == 0 {
+					t.Fatalf("%s show=%s: no targets to compare", c.config, show)
+				}
+				var want, got bytes.Buffer
+				if err := report.Write(&want, report.JSON, rep); err != nil {
+					t.Fatal(err)
+				}
+				o := &targetsOptions{show: show, trace: trace}
+				if _, err := o.streamJSON(&got, cfg.Jobs, c.objs, func(string) {}); err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(want.Bytes(), got.Bytes()) {
+					t.Errorf("%s trace=%v show=%s: streamed output differs (-evaluate +stream):\n%s", c.config, trace, show, cmp.Diff(want.String(), got.String()))
+				}
+			}
+		}
+	}
+}
