@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,11 +52,24 @@ type Cluster struct {
 	// it.
 	Admin *rest.Config
 
-	ca        *authority
-	client    kubernetes.Interface
-	dir       string
-	etcd      *process
+	ca     *authority
+	client kubernetes.Interface
+	dir    string
+	etcd   *process
+
+	// shared marks the cluster of a Shared, whose API server no test may
+	// stop.
+	shared bool
+	// apiserverBin and apiserverArgs start kube-apiserver again (see
+	// RestartAPIServer); adminClient polls its /readyz.
+	apiserverBin  string
+	apiserverArgs []string
+	adminClient   *http.Client
+	state         string
+
+	mu        sync.Mutex // guards apiserver and restarts
 	apiserver *process
+	restarts  int
 }
 
 // Start starts a new cluster and registers its stop, kube-apiserver first,
@@ -182,18 +196,20 @@ func (c *Cluster) startServers(ctx context.Context, bin string, files pkiFiles, 
 	}
 
 	c.URL = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
-	c.apiserver, err = startProcess(filepath.Join(bin, "kube-apiserver"), filepath.Join(state, "kube-apiserver.log"),
-		"--etcd-servers="+etcdURL,
+	c.state = state
+	c.apiserverBin = filepath.Join(bin, "kube-apiserver")
+	c.apiserverArgs = []string{
+		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", ports[2]),
-		"--tls-cert-file="+files.servingCert,
-		"--tls-private-key-file="+files.servingKey,
-		"--client-ca-file="+files.ca,
+		"--tls-cert-file=" + files.servingCert,
+		"--tls-private-key-file=" + files.servingKey,
+		"--client-ca-file=" + files.ca,
 		"--authorization-mode=RBAC",
 		"--service-account-issuer=https://kubernetes.default.svc",
-		"--service-account-key-file="+files.saKey,
-		"--service-account-signing-key-file="+files.saKey,
-		"--service-cluster-ip-range="+serviceCIDRs,
+		"--service-account-key-file=" + files.saKey,
+		"--service-account-signing-key-file=" + files.saKey,
+		"--service-cluster-ip-range=" + serviceCIDRs,
 		"--allow-privileged=true",
 		// No controller-manager creates the default ServiceAccount each pod
 		// would otherwise need.
@@ -202,21 +218,29 @@ func (c *Cluster) startServers(ctx context.Context, bin string, files pkiFiles, 
 		// of default/kubernetes, and results would differ per machine.
 		"--advertise-address=127.0.0.1",
 		"--endpoint-reconciler-type=none",
-	)
-	if err != nil {
+	}
+	if c.adminClient, err = adminHTTPClient(c.CAPEM, files); err != nil {
 		c.stop()
 		return err
 	}
-	client, err := adminHTTPClient(c.CAPEM, files)
-	if err != nil {
-		c.stop()
-		return err
-	}
-	if err := c.apiserver.waitHTTP(ctx, apiserverTimeout, client, c.URL+"/readyz"); err != nil {
+	if err := c.startAPIServer(ctx, filepath.Join(state, "kube-apiserver.log")); err != nil {
 		c.stop()
 		return err
 	}
 	return nil
+}
+
+// startAPIServer starts kube-apiserver with the flags startServers chose
+// and waits until it reports ready.
+func (c *Cluster) startAPIServer(ctx context.Context, logFile string) error {
+	p, err := startProcess(c.apiserverBin, logFile, c.apiserverArgs...)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.apiserver = p
+	c.mu.Unlock()
+	return p.waitHTTP(ctx, apiserverTimeout, c.adminClient, c.URL+"/readyz")
 }
 
 // adminHTTPClient is a plain HTTP client with the admin certificate, for
@@ -279,9 +303,12 @@ func (c *Cluster) missingBootstrap(ctx context.Context) (string, error) {
 // hangs in its graceful shutdown.
 func (c *Cluster) stop() error {
 	var errs []error
-	if c.apiserver != nil {
-		errs = append(errs, c.apiserver.stop(15*time.Second))
-		c.apiserver = nil
+	c.mu.Lock()
+	apiserver := c.apiserver
+	c.apiserver = nil
+	c.mu.Unlock()
+	if apiserver != nil {
+		errs = append(errs, apiserver.stop(15*time.Second))
 	}
 	if c.etcd != nil {
 		errs = append(errs, c.etcd.stop(10*time.Second))

@@ -14,6 +14,9 @@
 //
 // Start gives a test its own cluster (about three to four seconds); Shared
 // gives every test of a package one cluster, started when first needed.
+// The kube-apiserver of a cluster of Start's can be killed and started again
+// on the same address (KillAPIServer, RestartAPIServer), for tests of clients
+// that must survive an API server restart.
 //
 // The binaries come from Binaries: from $SDINSPECT_K8S_BIN, or from a cache
 // outside the checkout, <user cache dir>/sdinspect/k8s-bin/v1.37.2, where

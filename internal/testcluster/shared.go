@@ -96,6 +96,7 @@ func (s *Shared) start(t testing.TB) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.shared = true
 	t.Logf("testcluster: shared kube-apiserver %s ready at %s in %v", KubernetesVersion, c.URL, time.Since(began).Round(time.Millisecond))
 	return c, nil
 }
