@@ -1,101 +1,306 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/spf13/pflag"
+	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/internal/gencluster"
 	"github.com/sdinspect/sdinspect/internal/testcluster"
+	"github.com/sdinspect/sdinspect/promconfig"
+	"github.com/sdinspect/sdinspect/report"
 )
 
-// BenchmarkLiveTargets compares `sdinspect targets` against a real API
-// server holding 5,000 running pods with what merely listing and decoding
-// those pods costs, paged as kubectl pages (500 a page): in JSON, as
-// `kubectl get pods -A -o json` does, and in protobuf, as sdinspect does.
+// liveScale is the cluster BenchmarkLiveTargets loads: 20,000 pods, about
+// as many as Prometheus's Kubernetes discovery is commonly pointed at.
+var liveScale = gencluster.Scale{Pods: 20000, Nodes: 700, Services: 1300}
+
+// liveJobs are the jobs of benchConfig BenchmarkLiveTargets measures, by
+// the short names its sub-benchmarks carry (job names hold slashes).
+var liveJobs = []struct{ short, name string }{
+	{"kubernetes-pods", "kubernetes-pods"},                 // role pod: every pod
+	{"servicemonitor", "serviceMonitor/monitoring/shop/0"}, // role endpointslice: every slice, service and pod
+}
+
+// Settings of cluster.List that the floor copies: a page of 500 objects and
+// four requests at once are its defaults, which sdinspect targets uses.
+const (
+	liveChunkSize   = 500
+	liveConcurrency = 4
+)
+
+// BenchmarkLiveTargets measures `sdinspect targets` against a real
+// kube-apiserver holding a production-shaped cluster (gencluster.Realistic:
+// 20,000 pods on 700 nodes, 1,300 services with their Endpoints and
+// EndpointSlices) for two jobs of benchConfig: kubernetes-pods (role pod,
+// which lists every pod) and the ServiceMonitor job (role endpointslice,
+// which lists every endpoint slice, service and pod). Each job has sibling
+// sub-benchmarks that differ only in impl=, so that
+// `benchstat -col /impl` prints each against the first, the floor:
+//
+//   - impl=raw-list-protobuf is the floor: exactly the LIST requests
+//     sdinspect makes for the job (cluster.Requests), each paged 500
+//     objects at a time, in protobuf, decoded into typed objects that are
+//     kept until the end, at most four requests at once, as cluster.List
+//     runs them. Each op builds a new clientset, as each sdinspect run does,
+//     from the rest.Config that cluster.Connect makes of the same flags, so
+//     that both send the same content types and user agent, use the same
+//     TLS files and share client-go's cached transport and its kept-alive
+//     connections. What it leaves out is what sdinspect adds to the
+//     listing: reading prometheus.yml and the certificate files, merging,
+//     sorting, discovery, relabeling and writing the report.
+//   - impl=sdinspect runs `sdinspect targets --config benchConfig --job JOB
+//     -o json` with --server and client-certificate flags in process,
+//     writing to io.Discard.
+//   - impl=promtool-30s and impl=promtool-min run `promtool check
+//     service-discovery` for the same job, pointed at the same server by
+//     api_server and tls_config, at its default timeout and at the
+//     smallest timeout that still returns every target sdinspect finds
+//     (see benchPromtool). They run when $SDINSPECT_PROMTOOL names a
+//     promtool binary and are skipped otherwise.
+//
+// The parent logs the time generating and loading the cluster took, and
+// for each job one line `live: job=… sdinspect/raw-list-protobuf=R` with
+// the ratio of their mean times.
 func BenchmarkLiveTargets(b *testing.B) {
-	const pods = 5000
 	c := testcluster.Start(b)
-	c.Load(b, podSnapshot(pods))
+	began := time.Now()
+	snap := servable(gencluster.Realistic(1, liveScale))
+	generated := time.Now()
+	c.Load(b, snap)
+	b.Logf("live: loaded %d pods, %d nodes, %d services, %d endpoints, %d endpointslices in %v (generated in %v)",
+		len(snap.Pods), len(snap.Nodes), len(snap.Services), len(snap.Endpoints), len(snap.EndpointSlices),
+		time.Since(generated).Round(time.Millisecond), generated.Sub(began).Round(time.Millisecond))
+	snap = nil // the server holds the objects now; the heap need not
+
 	cert, key := c.ClientCert(b, "bench", "system:masters")
-	config := filepath.Join(b.TempDir(), "prometheus.yml")
-	if err := os.WriteFile(config, []byte("scrape_configs:\n- job_name: pods\n  kubernetes_sd_configs: [{role: pod}]\n"), 0o644); err != nil {
+	config := filepath.FromSlash(benchConfig)
+	conn := []string{"--server", c.URL, "--client-certificate", cert, "--client-key", key, "--certificate-authority", c.CAFile}
+	for _, job := range liveJobs {
+		b.Run("job="+job.short, func(b *testing.B) {
+			args := append([]string{"targets", "--config", config, "--job", job.name, "-o", "json"}, conn...)
+			want := sdinspectCount(b, args)
+			cfg, reqs := liveRequests(b, config, job.name, conn)
+			var floor, ours time.Duration
+			b.Run("impl=raw-list-protobuf", func(b *testing.B) {
+				b.ReportAllocs()
+				objs := 0
+				for b.Loop() {
+					n, err := rawList(b.Context(), cfg, reqs)
+					if err != nil {
+						b.Fatal(err)
+					}
+					objs = n
+				}
+				floor = b.Elapsed() / time.Duration(b.N)
+				b.ReportMetric(float64(objs), "objects")
+			})
+			b.Run("impl=sdinspect", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if code := run(context.Background(), args, io.Discard, io.Discard); code != exitOK {
+						b.Fatalf("sdinspect %v: exit %d", args, code)
+					}
+				}
+				ours = b.Elapsed() / time.Duration(b.N)
+				b.ReportMetric(float64(want.Discovered), "targets")
+			})
+			if floor > 0 && ours > 0 {
+				b.Logf("live: job=%s sdinspect/raw-list-protobuf=%.2f (%v / %v)", job.short,
+					float64(ours)/float64(floor), ours.Round(time.Millisecond), floor.Round(time.Millisecond))
+			}
+			benchPromtool(b, c, cert, key, job.name, want)
+		})
+	}
+}
+
+// servable makes what gencluster.Realistic generates acceptable to the API
+// server, as the control plane would have written it: services get cluster
+// IPs in the test server's range (10.100.x.y for 172.20.x.y) and leave node
+// ports to the server; services and endpoint slices keep the first of
+// ports sharing a name (a sidecar's "metrics" beside the main container's).
+// Replica sets and jobs, generated as bare owners for attach_metadata, are
+// left out: the jobs measured do not list them.
+func servable(snap *discovery.Snapshot) *discovery.Snapshot {
+	for _, svc := range snap.Services {
+		spec := &svc.Spec
+		if ip, ok := strings.CutPrefix(spec.ClusterIP, "172.20."); ok {
+			spec.ClusterIP = "10.100." + ip
+			spec.ClusterIPs = []string{spec.ClusterIP}
+		}
+		seen := map[string]bool{}
+		spec.Ports = slices.DeleteFunc(spec.Ports, func(p corev1.ServicePort) bool {
+			dup := seen[p.Name]
+			seen[p.Name] = true
+			return dup
+		})
+		for i := range spec.Ports {
+			spec.Ports[i].NodePort = 0
+		}
+	}
+	for _, es := range snap.EndpointSlices {
+		seen := map[string]bool{}
+		es.Ports = slices.DeleteFunc(es.Ports, func(p discoveryv1.EndpointPort) bool {
+			dup := p.Name != nil && seen[*p.Name]
+			if p.Name != nil {
+				seen[*p.Name] = true
+			}
+			return dup
+		})
+	}
+	snap.ReplicaSets, snap.Jobs = nil, nil
+	return snap
+}
+
+// sdinspectCount runs sdinspect targets once with args, which name one
+// job, and returns that job's summary.
+func sdinspectCount(b *testing.B, args []string) report.Summary {
+	b.Helper()
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), args, &out, &errs); code != exitOK {
+		b.Fatalf("sdinspect %v: exit %d: %s", args, code, errs.String())
+	}
+	var rep report.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		b.Fatalf("decoding the report of sdinspect %v: %v", args, err)
+	}
+	if len(rep.Jobs) != 1 || rep.Partial {
+		b.Fatalf("sdinspect %v: want one complete job, got %d jobs, partial %v", args, len(rep.Jobs), rep.Partial)
+	}
+	return rep.Jobs[0].Summary
+}
+
+// liveRequests returns what the floor lists for job: the rest.Config
+// cluster.Connect makes of the connection flags conn, and the requests
+// cluster.Requests makes for the job's kubernetes_sd_configs. It fails when
+// cluster.List would skip one of them as covered by another, which it
+// does not do for the jobs of benchConfig.
+func liveRequests(b *testing.B, config, job string, conn []string) (*rest.Config, []cluster.Request) {
+	b.Helper()
+	cfg, err := promconfig.Load(config)
+	if err != nil {
 		b.Fatal(err)
 	}
-	args := []string{"targets", "--config", config, "-o", "json",
-		"--server", c.URL, "--client-certificate", cert, "--client-key", key, "--certificate-authority", c.CAFile}
-
-	b.Run("sdinspect-targets", func(b *testing.B) {
-		for b.Loop() {
-			if code := run(context.Background(), args, io.Discard, io.Discard); code != exitOK {
-				b.Fatalf("exit %d", code)
-			}
+	j, err := cfg.Job(job)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sds []cluster.JobSD
+	for _, sd := range j.Kubernetes {
+		sds = append(sds, cluster.JobSD{Job: job, SD: sd})
+	}
+	fs := pflag.NewFlagSet("floor", pflag.ContinueOnError)
+	flags := cluster.BindFlags(fs)
+	if err := fs.Parse(conn); err != nil {
+		b.Fatal(err)
+	}
+	conns, err := cluster.Connect(b.Context(), flags, sds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(conns) != 1 {
+		b.Fatalf("job %q: want one connection, got %d", job, len(conns))
+	}
+	rc := conns[0].Config
+	if rc.ContentType != "application/vnd.kubernetes.protobuf" {
+		b.Fatalf("cluster.Connect asks for %q, not protobuf: rename impl=raw-list-protobuf", rc.ContentType)
+	}
+	reqs := cluster.Requests(conns[0].Jobs)
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		if r.LabelSelector != "" || r.FieldSelector != "" || seen[r.Resource] {
+			b.Fatalf("job %q: request %s may be covered by another, which the floor does not model", job, r)
 		}
-		b.ReportMetric(pods, "pods")
-	})
-	for _, ct := range []string{"application/json", "application/vnd.kubernetes.protobuf"} {
-		b.Run("list-pods-"+filepath.Base(ct), func(b *testing.B) {
-			cfg := rest.CopyConfig(c.Admin)
-			cfg.ContentType = ct
-			cs, err := kubernetes.NewForConfig(cfg)
+		seen[r.Resource] = true
+	}
+	return rc, reqs
+}
+
+// rawList makes reqs through a new clientset of cfg, each page by page,
+// at most liveConcurrency at once, keeping every decoded page as
+// cluster.List keeps its objects, and returns the number of objects.
+func rawList(ctx context.Context, cfg *rest.Config, reqs []cluster.Request) (int, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	pages := make([][]runtime.Object, len(reqs))
+	var objs atomic.Int64
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(liveConcurrency)
+	for i, r := range reqs {
+		g.Go(func() error {
+			list, err := typedList(cs, r)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			for b.Loop() {
-				if n := listPods(b, cs); n != pods {
-					b.Fatalf("listed %d pods, want %d", n, pods)
+			opts := metav1.ListOptions{Limit: liveChunkSize}
+			for {
+				page, err := list(ctx, opts)
+				if err != nil {
+					return fmt.Errorf("listing %s: %w", r, err)
+				}
+				pages[i] = append(pages[i], page)
+				objs.Add(int64(meta.LenList(page)))
+				if opts.Continue = page.(metav1.ListInterface).GetContinue(); opts.Continue == "" {
+					return nil
 				}
 			}
-			b.ReportMetric(pods, "pods")
 		})
 	}
+	err = g.Wait()
+	return int(objs.Load()), err
 }
 
-// listPods pages through every pod, 500 a page, decoding them as kubectl
-// does, and returns how many there are.
-func listPods(b *testing.B, cs kubernetes.Interface) int {
-	n, cont := 0, ""
-	for {
-		l, err := cs.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{Limit: 500, Continue: cont})
-		if err != nil {
-			b.Fatal(err)
-		}
-		n += len(l.Items)
-		if cont = l.Continue; cont == "" {
-			return n
-		}
+// typedList returns the typed LIST of r's resource in r's namespace.
+func typedList(cs kubernetes.Interface, r cluster.Request) (func(context.Context, metav1.ListOptions) (runtime.Object, error), error) {
+	ns := r.Namespace
+	switch r.Resource {
+	case "pods":
+		return func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Pods(ns).List(ctx, o)
+		}, nil
+	case "services":
+		return func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Services(ns).List(ctx, o)
+		}, nil
+	case "endpoints":
+		return func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			//nolint:staticcheck // the endpoints role lists v1 Endpoints.
+			return cs.CoreV1().Endpoints(ns).List(ctx, o)
+		}, nil
+	case "endpointslices":
+		return func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.DiscoveryV1().EndpointSlices(ns).List(ctx, o)
+		}, nil
+	case "nodes":
+		return func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Nodes().List(ctx, o)
+		}, nil
+	case "namespaces":
+		return func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return cs.CoreV1().Namespaces().List(ctx, o)
+		}, nil
 	}
-}
-
-// podSnapshot is n running pods with a metrics port, in ten namespaces.
-func podSnapshot(n int) *discovery.Snapshot {
-	snap := &discovery.Snapshot{}
-	for i := range n {
-		snap.Pods = append(snap.Pods, &corev1.Pod{
-			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-			ObjectMeta: metav1.ObjectMeta{
-				Name:        fmt.Sprintf("app-%d", i),
-				Namespace:   fmt.Sprintf("ns-%d", i%10),
-				Labels:      map[string]string{"app": fmt.Sprintf("app-%d", i%50), "app.kubernetes.io/part-of": "bench"},
-				Annotations: map[string]string{"prometheus.io/scrape": "true"},
-			},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{
-				Name: "app", Image: "registry.example/app:1.0",
-				Ports: []corev1.ContainerPort{{Name: "metrics", ContainerPort: 9090, Protocol: corev1.ProtocolTCP}},
-			}}},
-			Status: corev1.PodStatus{
-				Phase: corev1.PodRunning,
-				PodIP: fmt.Sprintf("10.%d.%d.%d", 1+i/65536, i/256%256, i%256),
-			},
-		})
-	}
-	return snap
+	return nil, fmt.Errorf("the floor does not list %s", r)
 }
