@@ -2,6 +2,7 @@ package promconfig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -62,6 +63,9 @@ func setAside(file string, data []byte, root *yaml.Node) ([]byte, map[string][]a
 		out   []byte
 		aside = map[string][]asideSection{}
 		lines = lineStarts(data)
+		// first is the first key set aside, which errors about the
+		// whole text name.
+		first *yaml.Node
 	)
 	for ri := 0; ri+1 < len(top.Content); ri += 2 {
 		if top.Content[ri].Value != "scrape_configs" || top.Content[ri+1].Kind != yaml.SequenceNode {
@@ -79,6 +83,7 @@ func setAside(file string, data []byte, root *yaml.Node) ([]byte, map[string][]a
 				}
 				if out == nil {
 					out = bytes.Clone(data)
+					first = key
 				}
 				at := Position{File: file, Line: key.Line}
 				if top.Style&yaml.FlowStyle != 0 || jobs.Style&yaml.FlowStyle != 0 || job.Style&yaml.FlowStyle != 0 {
@@ -108,8 +113,8 @@ func setAside(file string, data []byte, root *yaml.Node) ([]byte, map[string][]a
 		// its own verdict.
 		return data, nil, nil
 	}
-	if err := checkSetAside(file, want, out, registered); err != nil {
-		return nil, nil, err
+	if err := checkSetAside(want, out, registered); err != nil {
+		return nil, nil, fmt.Errorf("%s: cannot set aside %s: %w", Position{File: file, Line: first.Line}, first.Value, err)
 	}
 	return out, aside, nil
 }
@@ -172,10 +177,10 @@ func jobName(job *yaml.Node) string {
 
 // checkSetAside parses the blanked text again and compares what it means
 // with want, what the original means, minus every set-aside section.
-func checkSetAside(file string, want any, blanked []byte, registered []string) error {
+func checkSetAside(want any, blanked []byte, registered []string) error {
 	var got any
 	if err := yaml.Unmarshal(blanked, &got); err != nil {
-		return fmt.Errorf("%s: setting aside service discovery sections broke the YAML: %w", file, flat(err))
+		return fmt.Errorf("the text left would not parse (%w); unsupported YAML layout", flat(err))
 	}
 	if top, ok := want.(map[string]any); ok {
 		if jobs, ok := top["scrape_configs"].([]any); ok {
@@ -191,7 +196,7 @@ func checkSetAside(file string, want any, blanked []byte, registered []string) e
 		}
 	}
 	if !reflect.DeepEqual(want, got) {
-		return fmt.Errorf("%s: setting aside service discovery sections would change the rest of the file; unsupported YAML layout", file)
+		return errors.New("the rest of the file would change meaning; unsupported YAML layout")
 	}
 	return nil
 }

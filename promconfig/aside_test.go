@@ -2,6 +2,9 @@ package promconfig
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,7 +125,19 @@ func TestSetAside(t *testing.T) {
 // where it was and only turns bytes into spaces, and means the original minus
 // the set-aside sections (setAside checks that itself, so a failure of that
 // check shows up here as an error, which is allowed; a wrong text is not).
+// An error is one line that starts with the file and a line of it.
 func FuzzSetAside(f *testing.F) {
+	seeds, err := filepath.Glob(filepath.Join("testdata", "*", "*.yml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range seeds {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(data))
+	}
 	f.Add("scrape_configs:\n- job_name: a\n  ec2_sd_configs:\n  - region: x\n  static_configs: []\n")
 	f.Add("scrape_configs:\n- ec2_sd_configs: []\n  job_name: a\n-\n  job_name: b\n  gce_sd_configs: [{}]\nglobal: {}\n")
 	f.Add("scrape_configs: [{job_name: a, ec2_sd_configs: []}]")
@@ -134,8 +149,12 @@ func FuzzSetAside(f *testing.F) {
 		}
 		out, _, err := setAside("f.yml", []byte(in), &root)
 		if err != nil {
-			if strings.Contains(err.Error(), "\n") {
+			if strings.ContainsAny(err.Error(), "\r\n") {
 				t.Fatalf("error on more than one line: %q", err)
+			}
+			var line int
+			if _, serr := fmt.Sscanf(err.Error(), "f.yml:%d:", &line); serr != nil || line < 1 || line > strings.Count(in, "\n")+1 {
+				t.Fatalf("error does not start with f.yml and a line of the file: %q", err)
 			}
 			return
 		}

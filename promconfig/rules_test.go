@@ -190,8 +190,10 @@ func TestLoadRulesEmptyList(t *testing.T) {
 }
 
 // FuzzLoadRules checks, for any file: an error is one line that names the
-// file; success gives one position per rule, each on a line of the file,
-// and rules that went through Validate.
+// file, and any line of it it names is a line of the file; success gives
+// one position per rule, each on a line of the file where the rule's
+// mapping or first key starts (see FuzzLoad), and rules that went through
+// Validate.
 func FuzzLoadRules(f *testing.F) {
 	seeds, err := filepath.Glob("testdata/rules/*.yml")
 	if err != nil {
@@ -221,15 +223,16 @@ func FuzzLoadRules(f *testing.F) {
 			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.Contains(msg, path) {
 				t.Fatalf("error not on one line naming the file: %q", msg)
 			}
+			checkNamedLines(t, err.Error(), path, data)
 			return
 		}
 		if len(pos) != len(rules) {
 			t.Fatalf("%d positions for %d rules", len(pos), len(rules))
 		}
-		lines := strings.Count(string(data), "\n") + 1
+		x := indexLines(t, data)
 		for i, p := range pos {
-			if p.File != path || p.Line < 1 || p.Line > lines {
-				t.Fatalf("rule %d at %s: not a line of the %d-line file", i, p, lines)
+			if p.File != path || !x.holdsMapping(p.Line) {
+				t.Fatalf("rule %d at %s: not a line of the %d-line file where a rule starts: %q", i, p, len(x.lines), x.text(p.Line))
 			}
 			if rules[i] == nil || rules[i].NameValidationScheme != scheme {
 				t.Fatalf("rule %d: %+v was not validated with %v", i, rules[i], scheme)
