@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzParse holds Parse to its contract on any input: an error is one line
-// naming the file, and a parsed file is complete enough to run.
+// naming the file, and a parsed file is complete enough to run, with every
+// position it records on a line of the file.
 func FuzzParse(f *testing.F) {
 	examples, _ := filepath.Glob(filepath.Join("..", "testdata", "examples", "tests", "*.yml"))
 	for _, path := range examples {
@@ -32,8 +33,10 @@ func FuzzParse(f *testing.F) {
 		if len(file.Tests) == 0 {
 			t.Fatal("no tests and no error")
 		}
+		lines := yamlLines(data)
 		for _, tt := range file.Tests {
 			checkParsedTest(t, tt)
+			checkPositions(t, tt, lines)
 		}
 	})
 }
@@ -71,4 +74,42 @@ func checkParsedTest(t *testing.T, tt *Test) {
 			t.Fatalf("expectation at line %d has no name", e.Pos.Line)
 		}
 	}
+}
+
+// checkPositions checks that every position of tt is a line of a file of
+// the given number of lines.
+func checkPositions(t *testing.T, tt *Test, lines int) {
+	t.Helper()
+	pos := []Position{tt.Pos}
+	if tt.Discovered != nil {
+		pos = append(pos, tt.DiscoveredPos)
+	}
+	if tt.Counts != nil {
+		pos = append(pos, tt.Counts.Pos)
+	}
+	for _, o := range tt.Objects {
+		pos = append(pos, o.Pos)
+	}
+	for _, e := range tt.Expect {
+		pos = append(pos, e.Pos)
+	}
+	for _, p := range pos {
+		if p.File != "t.yml" || p.Line < 1 || p.Line > lines {
+			t.Fatalf("test %q: position %s is not a line of the %d-line file", tt.Name, p, lines)
+		}
+	}
+}
+
+// yamlLines counts the lines of data as YAML does: "\r\n", "\r", "\n",
+// NEL, LS and PS each end one.
+func yamlLines(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, r := range s {
+		switch r {
+		case '\r', '\n', '\u0085', '\u2028', '\u2029':
+			n++
+		}
+	}
+	return n
 }
