@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -216,15 +218,41 @@ func parseSelectors(cfg []kubernetes.SelectorConfig) (selectors, error) {
 		}
 		ls, err := labels.Parse(sc.Label)
 		if err != nil {
-			return selectors{}, fmt.Errorf("parsing label selector %q for %s: %w", sc.Label, what, err)
+			return selectors{}, fmt.Errorf("parsing label selector %q for %s: %w", sc.Label, what, printable{err})
 		}
-		fs, err := fields.ParseAndTransformSelector(sc.Field, fields.TransformFunc(conv))
+		// The API server parses the selector, which drops empty terms
+		// such as "=", and then converts what is left.
+		fs, err := fields.ParseSelector(sc.Field)
+		if err == nil {
+			fs, err = fs.Transform(fields.TransformFunc(conv))
+		}
 		if err != nil {
-			return selectors{}, fmt.Errorf("field selector %q for %s: %w", sc.Field, what, err)
+			return selectors{}, fmt.Errorf("field selector %q for %s: %w", sc.Field, what, printable{err})
 		}
 		*dst = objectSelector{label: ls, field: fs}
 	}
 	return s, nil
+}
+
+// printable is an error whose message has its unprintable characters
+// escaped as in a Go string: apimachinery's parse errors quote the
+// selector as it was written, line breaks and all, and an error must stay
+// on one line.
+type printable struct{ err error }
+
+func (e printable) Unwrap() error { return e.err }
+
+func (e printable) Error() string {
+	var b strings.Builder
+	for _, r := range e.err.Error() {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+		} else {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // metaFieldLabel is runtime.DefaultMetaV1FieldSelectorConversion: the only
