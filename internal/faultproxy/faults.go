@@ -46,10 +46,12 @@ var (
 	// whole body, and the first half of the body, then closes the
 	// connection cleanly (TLS close_notify, FIN): the body ends early.
 	Truncate = Fault{kind: truncate}
-	// Corrupt sends the whole answer with 16 bytes in the middle of the
-	// body overwritten by 0xff, which no JSON or protobuf decoder reads as
-	// the objects sent. (A change that still decodes is invisible to any
-	// client; TLS is what rules it out on a real wire.)
+	// Corrupt sends the whole answer, headers intact, with the second half
+	// of its body overwritten by 0xff bytes. Both JSON and the protobuf
+	// envelope end with structure (closing brackets, the envelope's last
+	// fields) that is then gone, so no decoder reads it as the objects
+	// sent. (A change that still decodes, say inside a string, is invisible
+	// to any client; TLS is what rules it out on a real wire.)
 	Corrupt = Fault{kind: corrupt}
 	// Gone answers 410 Gone with the Status the API server sends for an
 	// expired continue token (reason Expired), without forwarding.
@@ -156,8 +158,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.breakAnswer(w, resp, body, f.kind == reset)
 		return
 	case corrupt:
-		mid := len(body) / 2
-		for i := mid; i < min(mid+16, len(body)); i++ {
+		for i := len(body) / 2; i < len(body); i++ {
 			body[i] = 0xff
 		}
 	}
