@@ -2,9 +2,12 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -45,6 +48,9 @@ type ListOptions struct {
 	// Progress, if not nil, is called after every page with the number
 	// of objects listed so far for the request; never concurrently.
 	Progress func(r Request, listed int)
+	// Retry says how often and how far apart a page is asked for again
+	// after a failure that may pass; see Retry for which do.
+	Retry Retry
 }
 
 // Partial describes refused requests: the jobs that need them would get
@@ -80,8 +86,13 @@ func (p *Partial) Jobs() []string {
 // one Snapshot, deduplicated by kind, namespace and name, every slice
 // sorted as Read sorts it, apiVersion and kind set as Read sets them.
 //
-// Each request is a paged LIST (opts.ChunkSize objects per page) that
-// starts over when its continue token expires (410 Gone). A request that
+// Each request is a paged LIST (opts.ChunkSize objects per page). A page
+// that fails in a way that may pass (429, 5xx, a broken connection) is
+// asked for again as opts.Retry says, and the request starts over from its
+// first page when its continue token expires (410 Gone), so that every
+// object comes from one consistent list: never twice, never missing. A
+// page that still fails ends List with an error naming the request, what
+// the server did and how often. A request that
 // lists a subset of what another request without selectors lists is only
 // made if the other is refused. Up to opts.Concurrency requests run at once.
 //
@@ -92,8 +103,10 @@ func (p *Partial) Jobs() []string {
 // Requests the server refuses (403 Forbidden, 404 for a resource it does
 // not serve) are collected in the Partial, and the others still run. Then,
 // unless opts.AllowPartial is set, List returns the snapshot, the Partial
-// and an error. Any other failure (TLS, connection, credentials, timeout)
-// stops everything and is returned alone, explained by Diagnose.
+// and an error. Any other failure (TLS, credentials, the deadline, a page
+// that failed every attempt) stops everything and is returned alone, as one
+// line explained by Diagnose or naming the attempts: never a partial
+// snapshot.
 func List(ctx context.Context, cfg *rest.Config, reqs []Request, opts ListOptions) (*discovery.Snapshot, *Partial, error) {
 	creds := opts.Credentials
 	if creds == nil {
@@ -102,6 +115,8 @@ func List(ctx context.Context, cfg *rest.Config, reqs []Request, opts ListOption
 	if err := creds.check(); err != nil {
 		return nil, nil, fmt.Errorf("connecting to %s: %w", creds.Server, err)
 	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return pageTransport{next: rt} })
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connecting to %s: %w", creds.Server, Diagnose(err, creds))
@@ -119,6 +134,10 @@ type lister struct {
 	who     identity
 
 	progressMu sync.Mutex
+
+	// answered is set once any page came; broke once a connection broke.
+	// See Retry.
+	answered, broke atomic.Bool
 }
 
 // outcome is what one request gave: objects, or a refusal.
@@ -214,13 +233,22 @@ func (l *lister) run(ctx context.Context, reqs []Request, which []int, results [
 // listOne lists everything r asks for, page by page, starting over when
 // the continue token expires. A refusal is returned as its reason.
 func (l *lister) listOne(ctx context.Context, r Request) ([]runtime.Object, string, error) {
-	for restarts := 0; ; restarts++ {
+	for lists := 1; ; lists++ {
 		objs, err := l.pages(ctx, r)
+		var (
+			gaveUp  *gaveUpError
+			expired *expiredError
+		)
 		switch {
 		case err == nil:
 			return objs, "", nil
-		case (apierrors.IsResourceExpired(err) || apierrors.IsGone(err)) && restarts < maxRestarts:
+		case errors.As(err, &gaveUp):
+			return nil, "", fmt.Errorf("listing %s: %w", r.what(), err)
+		case errors.As(err, &expired) && lists <= maxRestarts:
 			continue
+		case errors.As(err, &expired):
+			return nil, "", fmt.Errorf("listing %s: %s answered 410 Gone to a continued page (%s); giving up after starting the list %d times",
+				r.what(), l.creds.serverName(), statusMessage(err), lists)
 		case apierrors.IsForbidden(err):
 			return nil, l.forbidden(ctx, r, err), nil
 		case apierrors.IsNotFound(err):
@@ -230,14 +258,25 @@ func (l *lister) listOne(ctx context.Context, r Request) ([]runtime.Object, stri
 	}
 }
 
-// pages lists r from its first page to its last.
+// expiredError is a 410 Gone on a continued page: the continue token
+// expired, and the list must start over.
+type expiredError struct{ err error }
+
+func (e *expiredError) Error() string { return e.err.Error() }
+func (e *expiredError) Unwrap() error { return e.err }
+
+// pages lists r from its first page to its last. Only pages that came
+// whole are kept; a list that fails returns no objects.
 func (l *lister) pages(ctx context.Context, r Request) ([]runtime.Object, error) {
 	list := pageFunc(l.cs, r.Resource)
 	opts := metav1.ListOptions{LabelSelector: r.LabelSelector, FieldSelector: r.FieldSelector, Limit: l.opts.ChunkSize}
 	var objs []runtime.Object
 	for {
-		page, cont, err := list(ctx, r.Namespace, opts)
+		page, cont, err := l.page(ctx, list, r.Namespace, opts)
 		if err != nil {
+			if opts.Continue != "" && (apierrors.IsResourceExpired(err) || apierrors.IsGone(err)) {
+				return nil, &expiredError{err: err}
+			}
 			return nil, err
 		}
 		objs = append(objs, page...)

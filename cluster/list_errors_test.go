@@ -189,7 +189,7 @@ func TestListRestartsExpiredLists(t *testing.T) {
 		{name: "no expiry", expire: 0, wantFirsts: 1},
 		{name: "one expiry starts over", expire: 1, wantFirsts: 2},
 		{name: "too many expiries", expire: maxRestarts + 1, wantFirsts: maxRestarts + 1,
-			wantErr: "listing pods in all namespaces: The provided continue parameter is too old to display a consistent list result."},
+			wantErr: "listing pods in all namespaces: the API server answered 410 Gone to a continued page (The provided continue parameter is too old to display a consistent list result.); giving up after starting the list 4 times"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,9 +241,14 @@ func TestListFailures(t *testing.T) {
 			wantErr: `listing endpointslices.discovery.k8s.io in namespace "x": the API server rejected the credentials (401 Unauthorized): no client certificate or token was given, and the server does not allow anonymous access`,
 		},
 		{
-			name:    "server error stops everything",
+			name:    "server error stops everything after the retries",
 			err:     apierrors.NewInternalError(errors.New("etcd is down")),
-			wantErr: `listing endpointslices.discovery.k8s.io in namespace "x": Internal error occurred: etcd is down`,
+			wantErr: `listing endpointslices.discovery.k8s.io in namespace "x": the API server answered 500 Internal Server Error (Internal error occurred: etcd is down); giving up after 2 attempts`,
+		},
+		{
+			name:    "a bad request is not retried",
+			err:     apierrors.NewBadRequest("unable to parse requirement"),
+			wantErr: `listing endpointslices.discovery.k8s.io in namespace "x": unable to parse requirement`,
 		},
 	}
 	for _, tt := range tests {
@@ -257,7 +262,7 @@ func TestListFailures(t *testing.T) {
 				{Resource: "endpointslices", Namespace: "x", NeededBy: []Need{{Job: "j", Role: kubernetes.RoleEndpointSlice}}},
 				{Resource: "pods", Namespace: "x"},
 			}
-			snap, partial, err := listWith(context.Background(), cs, reqs, ListOptions{}, nil)
+			snap, partial, err := listWith(context.Background(), cs, reqs, ListOptions{Retry: Retry{Attempts: 2, Backoff: time.Millisecond}}, nil)
 			if err == nil || err.Error() != tt.wantErr {
 				t.Errorf("error = %v, want %q", err, tt.wantErr)
 			}
