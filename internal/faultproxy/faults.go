@@ -128,6 +128,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		case <-p.closed:
 		}
+		// Still no answer: returning would send an empty 200.
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+		}
 		return
 	case untrusted, cutHandshake:
 		p.mu.Lock()
