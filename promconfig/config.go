@@ -106,7 +106,7 @@ func load(path string) (*Config, error) {
 		prom, err = loadFrom(path, main.loaded)
 	}
 	if err != nil {
-		return nil, locateRuleError(main, err)
+		return nil, explain(data, main.root, locateRuleError(main, err))
 	}
 	files, err := readScrapeFiles(prom)
 	if err != nil {

@@ -51,7 +51,7 @@ func parseRules(path string, data []byte, scheme model.ValidationScheme) ([]*rel
 	// entry on its own should we need to find which one a decoder error is about.
 	var shape any
 	if err := yamlv2.Unmarshal(data, &shape); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, flat(err))
+		return nil, nil, fmt.Errorf("%s: %w", path, explain(data, nil, flat(err)))
 	}
 	var (
 		rules   []*relabel.Config
