@@ -184,6 +184,7 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 		}
 	}
 	into.GetObjectKind().SetGroupVersionKind(gvk)
+	setDefaults(into)
 	b.objects = append(b.objects, pending{
 		kind: k,
 		obj:  into,

@@ -176,7 +176,8 @@ func TestReadSameObjectsInEveryForm(t *testing.T) {
 
 // TestReadMatchesPlainDecoding holds Read to a decoding of list.yaml that
 // shares none of its code: sigs.k8s.io/yaml into a v1 List, then each item
-// into its type. Objects must come out exactly as written.
+// into its type. Objects must come out as written, with the API server's
+// defaults for the fields discovery reads.
 func TestReadMatchesPlainDecoding(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("testdata/list.yaml")
@@ -219,6 +220,14 @@ func TestReadMatchesPlainDecoding(t *testing.T) {
 		}
 	}
 	sortSnapshot(want)
+	// The API server's defaults for what list.yaml leaves out.
+	web := find(t, want.Pods, "shop", "web-7d4b9c8f6d-abcde")
+	web.Spec.Containers[0].Ports[1].Protocol = corev1.ProtocolTCP
+	web.Spec.SchedulerName = corev1.DefaultSchedulerName
+	nightly := find(t, want.Pods, "default", "nightly-x7k2p")
+	nightly.Spec.RestartPolicy = corev1.RestartPolicyAlways
+	nightly.Spec.SchedulerName = corev1.DefaultSchedulerName
+	find(t, want.Services, "shop", "web").Spec.Ports[1].Protocol = corev1.ProtocolTCP
 	if diff := cmp.Diff(want, mustRead(t, "testdata/list.yaml")); diff != "" {
 		t.Errorf("Read differs from plain decoding (-plain +Read):\n%s", diff)
 	}
@@ -235,28 +244,48 @@ func decodeInto[T any](t *testing.T, raw []byte, objs *[]*T) *T {
 	return obj
 }
 
-// TestReadDoesNotDefault checks fields the API server would have defaulted
-// stay empty, as written.
-func TestReadDoesNotDefault(t *testing.T) {
+// TestReadDefaults checks that the fields discovery reads get the value the
+// API server would give them when a manifest leaves them out, and that
+// nothing else is made up.
+func TestReadDefaults(t *testing.T) {
 	t.Parallel()
 	snap := mustRead(t, "testdata/list.yaml")
 	pod := find(t, snap.Pods, "shop", "web-7d4b9c8f6d-abcde")
-	if got := pod.Spec.Containers[0].Ports[1].Protocol; got != "" {
-		t.Errorf("protocol of port metrics = %q, want it empty as written (TCP would be a default)", got)
+	if got := pod.Spec.Containers[0].Ports[1].Protocol; got != corev1.ProtocolTCP {
+		t.Errorf("protocol of port metrics = %q, want TCP, the API server's default", got)
 	}
 	batchPod := find(t, snap.Pods, "default", "nightly-x7k2p")
-	if got := batchPod.Spec.RestartPolicy; got != "" {
-		t.Errorf("restartPolicy = %q, want it empty as written", got)
+	if got := batchPod.Spec.RestartPolicy; got != corev1.RestartPolicyAlways {
+		t.Errorf("restartPolicy = %q, want Always, the API server's default", got)
+	}
+	if got := batchPod.Spec.SchedulerName; got != corev1.DefaultSchedulerName {
+		t.Errorf("schedulerName = %q, want %s, the API server's default", got, corev1.DefaultSchedulerName)
 	}
 	if got := batchPod.Spec.Containers[0].TerminationMessagePath; got != "" {
-		t.Errorf("terminationMessagePath = %q, want it empty as written", got)
+		t.Errorf("terminationMessagePath = %q, want it empty as written (discovery does not read it)", got)
 	}
 	svc := find(t, snap.Services, "shop", "web")
-	if got := svc.Spec.Ports[1].Protocol; got != "" {
-		t.Errorf("service port protocol = %q, want it empty as written", got)
+	if got := svc.Spec.Ports[1].Protocol; got != corev1.ProtocolTCP {
+		t.Errorf("service port protocol = %q, want TCP, the API server's default", got)
 	}
 	if got := svc.Spec.SessionAffinity; got != "" {
-		t.Errorf("sessionAffinity = %q, want it empty as written", got)
+		t.Errorf("sessionAffinity = %q, want it empty as written (discovery does not read it)", got)
+	}
+	for _, ep := range snap.Endpoints {
+		for _, ss := range ep.Subsets {
+			for _, p := range ss.Ports {
+				if p.Protocol != corev1.ProtocolTCP && p.Protocol != corev1.ProtocolUDP && p.Protocol != corev1.ProtocolSCTP {
+					t.Errorf("endpoints %s/%s port %q: protocol %q", ep.Namespace, ep.Name, p.Name, p.Protocol)
+				}
+			}
+		}
+	}
+	for _, eps := range snap.EndpointSlices {
+		for _, p := range eps.Ports {
+			if p.Protocol == nil {
+				t.Errorf("endpointslice %s/%s: port without protocol", eps.Namespace, eps.Name)
+			}
+		}
 	}
 }
 

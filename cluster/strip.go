@@ -3,6 +3,9 @@ package cluster
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -43,9 +46,10 @@ func (f fields) with(more fields) fields {
 // identityMeta is what identifies an object.
 func identityMeta() fields { return leaves("name", "namespace", "uid") }
 
-// ownerRefs keeps what controllerOf reads of owner references.
+// ownerRefs keeps what controllerOf reads of owner references: Prometheus
+// follows them by kind and name.
 func ownerRefs() fields {
-	return fields{"ownerReferences": leaves("apiVersion", "kind", "name", "uid", "controller")}
+	return fields{"ownerReferences": leaves("kind", "name", "controller")}
 }
 
 // labeled is the metadata of kinds whose labels and annotations become
@@ -140,6 +144,7 @@ func strip(obj runtime.Object, k kind) (map[string]any, error) {
 	if k.name == "Pod" {
 		onlyReadyCondition(out)
 	}
+	omitDefaults(out, k.name)
 	out["apiVersion"] = k.apiVersion
 	out["kind"] = k.name
 	return out, nil
@@ -183,5 +188,121 @@ func onlyReadyCondition(pod map[string]any) {
 			kept = append(kept, c)
 		}
 	}
+	if len(kept) == 0 {
+		// "conditions: []" would read back as an empty list, which is
+		// written as no conditions: the same pod, other bytes.
+		delete(status, "conditions")
+		return
+	}
 	status["conditions"] = kept
+}
+
+// The values the API server gives fields that discovery reads when a
+// manifest leaves them out (SetDefaults_PodSpec, SetDefaults_ContainerPort,
+// SetDefaults_Service, SetDefaults_Endpoints of
+// k8s.io/kubernetes/pkg/apis/core/v1 and SetDefaults_EndpointPort of
+// .../discovery/v1). Read puts them back (setDefaults), as the API server
+// would have before Prometheus saw the object, and Write leaves them out.
+const (
+	defaultRestartPolicy = corev1.RestartPolicyAlways
+	defaultScheduler     = corev1.DefaultSchedulerName
+	defaultProtocol      = corev1.ProtocolTCP
+	defaultServiceType   = corev1.ServiceTypeClusterIP
+)
+
+// omitDefaults drops from a stripped object of kind the fields that hold
+// the default value setDefaults gives them, and a pod's status.podIPs when
+// it only repeats status.podIP (as it does for a single-stack pod;
+// discovery reads podIPs only when podIP is empty).
+func omitDefaults(obj map[string]any, kind string) {
+	protocols := func(ports any) {
+		ps, _ := ports.([]any)
+		for _, p := range ps {
+			p, _ := p.(map[string]any)
+			omitIf(p, "protocol", string(defaultProtocol))
+		}
+	}
+	spec, _ := obj["spec"].(map[string]any)
+	switch kind {
+	case "Pod":
+		omitIf(spec, "restartPolicy", string(defaultRestartPolicy))
+		omitIf(spec, "schedulerName", defaultScheduler)
+		for _, list := range []string{"containers", "initContainers"} {
+			cs, _ := spec[list].([]any)
+			for _, c := range cs {
+				c, _ := c.(map[string]any)
+				protocols(c["ports"])
+			}
+		}
+		status, _ := obj["status"].(map[string]any)
+		if ips, ok := status["podIPs"].([]any); ok && len(ips) == 1 {
+			if ip, _ := ips[0].(map[string]any); len(ip) == 1 && ip["ip"] == status["podIP"] {
+				delete(status, "podIPs")
+			}
+		}
+	case "Service":
+		omitIf(spec, "type", string(defaultServiceType))
+		protocols(spec["ports"])
+	case "Endpoints":
+		subsets, _ := obj["subsets"].([]any)
+		for _, ss := range subsets {
+			ss, _ := ss.(map[string]any)
+			protocols(ss["ports"])
+		}
+	case "EndpointSlice":
+		protocols(obj["ports"])
+	}
+}
+
+// omitIf deletes m[key] if it holds value.
+func omitIf(m map[string]any, key, value string) {
+	if v, ok := m[key].(string); ok && v == value {
+		delete(m, key)
+	}
+}
+
+// setDefaults gives the fields above their default value when they are
+// empty, as the API server does when it stores an object.
+func setDefaults(obj runtime.Object) {
+	protocol := func(p *corev1.Protocol) {
+		if *p == "" {
+			*p = defaultProtocol
+		}
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		if o.Spec.RestartPolicy == "" {
+			o.Spec.RestartPolicy = defaultRestartPolicy
+		}
+		if o.Spec.SchedulerName == "" {
+			o.Spec.SchedulerName = defaultScheduler
+		}
+		for _, cs := range [][]corev1.Container{o.Spec.Containers, o.Spec.InitContainers} {
+			for i := range cs {
+				for j := range cs[i].Ports {
+					protocol(&cs[i].Ports[j].Protocol)
+				}
+			}
+		}
+	case *corev1.Service:
+		if o.Spec.Type == "" {
+			o.Spec.Type = defaultServiceType
+		}
+		for i := range o.Spec.Ports {
+			protocol(&o.Spec.Ports[i].Protocol)
+		}
+	case *corev1.Endpoints:
+		for i := range o.Subsets {
+			for j := range o.Subsets[i].Ports {
+				protocol(&o.Subsets[i].Ports[j].Protocol)
+			}
+		}
+	case *discoveryv1.EndpointSlice:
+		for i := range o.Ports {
+			if o.Ports[i].Protocol == nil {
+				p := defaultProtocol
+				o.Ports[i].Protocol = &p
+			}
+		}
+	}
 }

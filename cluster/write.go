@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -65,12 +64,15 @@ func objectsOf[T interface {
 	return out
 }
 
-// Write writes snap as a YAML v1 List that Read reads back, holding only
-// what discovery reads of each object (and what field selectors match on)
-// plus its identity: no managedFields, resource versions, timestamps,
-// container resources, most of status. Objects are ordered by kind, then
-// namespace and name, and fields by name, so the same objects always give
-// the same bytes. snap is not modified.
+// Write writes snap as YAML documents, one object each, that Read reads
+// back (and kubectl apply -f accepts), holding only what discovery reads of
+// each object (and what field selectors match on) plus its identity: no
+// managedFields, resource versions, timestamps, container resources, most
+// of status, nor fields at the value the API server defaults them to.
+// Objects are ordered by kind, then namespace and name, and fields by name,
+// so the same objects always give the same bytes. Separate documents rather
+// than one List keep every line two columns shorter and let Read take one
+// object at a time. snap is not modified.
 func Write(w io.Writer, snap *discovery.Snapshot) error {
 	if err := write(w, snap); err != nil {
 		return fmt.Errorf("writing snapshot: %w", err)
@@ -81,7 +83,6 @@ func Write(w io.Writer, snap *discovery.Snapshot) error {
 // write is Write without the context in errors.
 func write(w io.Writer, snap *discovery.Snapshot) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("apiVersion: v1\nitems:\n")
 	n := 0
 	if snap != nil {
 		for _, name := range writeOrder() {
@@ -95,35 +96,19 @@ func write(w io.Writer, snap *discovery.Snapshot) error {
 				if err != nil {
 					return fmt.Errorf("encoding %s: %w", name, err)
 				}
-				writeItem(bw, y)
+				bw.WriteString("---\n")
+				bw.Write(y)
 				n++
 			}
 		}
 	}
 	if n == 0 {
-		// "items:" with nothing after it would read as items: null.
-		bw.WriteString("  []\n")
+		// An empty List says there is nothing, where no document at all
+		// could be a file cut short.
+		bw.WriteString("apiVersion: v1\nitems:\n  []\nkind: List\n")
 	}
-	bw.WriteString("kind: List\n")
 	// Write errors stick to bw; Flush returns the first.
 	return bw.Flush()
-}
-
-// writeItem writes one marshaled object as an element of a YAML sequence
-// indented by two spaces. Empty lines stay empty: within block scalars they
-// are content lines, whatever their indentation.
-func writeItem(w *bufio.Writer, y []byte) {
-	first := true
-	for line := range bytes.Lines(y) {
-		switch {
-		case first:
-			w.WriteString("- ")
-			first = false
-		case len(bytes.TrimRight(line, "\n")) > 0:
-			w.WriteString("  ")
-		}
-		w.Write(line)
-	}
 }
 
 // WriteFile writes snap to path as Write does, through a temporary file in

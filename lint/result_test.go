@@ -221,7 +221,7 @@ func TestResultFindings(t *testing.T) {
 		{job: "duplicates", want: []want{
 			{id: lint.DuplicateTargets, mark: "job:duplicates", rule: -1, severity: report.Warning,
 				message:    "3 kept targets have the same labels as an earlier kept target: Prometheus scrapes each such label set once",
-				suggestion: "pod/shop/web-0 #0 and pod/shop/web-0 #1 differ in __meta_kubernetes_pod_container_name, __meta_kubernetes_pod_container_port_name, __meta_kubernetes_pod_container_port_number: copy",
+				suggestion: "pod/shop/web-0 #0 and pod/shop/web-0 #1 differ in __meta_kubernetes_pod_container_name, __meta_kubernetes_pod_container_port_name, __meta_kubernetes_pod_container_port_number, ...: copy",
 				detail:     "pod/shop/web-0 #1: same as pod/shop/web-0 #0 {__address__=\"web.shop.svc:8080\""},
 		}},
 		{job: "no-port", want: []want{
