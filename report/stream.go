@@ -17,6 +17,7 @@ type JSONStream struct {
 	w       *bufio.Writer
 	jobs    int // jobs begun
 	targets int // targets of the current job written
+	buf     []byte
 	err     error
 }
 
@@ -82,16 +83,14 @@ func (s *JSONStream) Target(t *Target) error {
 	if s.err != nil {
 		return s.err
 	}
-	b, err := json.MarshalIndent(t, targetIndent, "  ")
-	if err != nil {
-		s.err = err
-		return err
-	}
 	if s.targets > 0 {
-		s.write([]byte(","))
+		s.buf = append(s.buf[:0], ',')
+	} else {
+		s.buf = s.buf[:0]
 	}
-	s.write([]byte("\n" + targetIndent))
-	s.write(b)
+	s.buf = append(s.buf, "\n"+targetIndent...)
+	s.buf = appendTarget(s.buf, t, targetIndent)
+	s.write(s.buf)
 	s.targets++
 	return s.err
 }

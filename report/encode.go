@@ -1,0 +1,216 @@
+package report
+
+import (
+	"maps"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// appendTarget appends t as json.MarshalIndent(t, prefix, "  ") writes it,
+// byte for byte, without reflection: a large run writes millions of
+// targets, and encoding/json spent most of its time finding its way
+// through the types and sorting map keys. Tests hold the two equal.
+func appendTarget(b []byte, t *Target, prefix string) []byte {
+	o := object{b: b, indent: prefix + "  "}
+	o.b = append(o.b, '{')
+	o.str("source", t.Source)
+	o.int("index", t.Index)
+	o.str("state", t.State)
+	o.labels("discoveredLabels", t.DiscoveredLabels)
+	o.labels("labels", t.Labels)
+	if len(t.PublicLabels) > 0 {
+		o.labels("publicLabels", t.PublicLabels)
+	}
+	if t.ScrapeURL != "" {
+		o.str("scrapeURL", t.ScrapeURL)
+	}
+	if d := t.DuplicateOf; d != nil {
+		o.key("duplicateOf")
+		o.b = appendRef(o.b, d, o.indent)
+	}
+	if r := t.DroppedBy; r != nil {
+		o.key("droppedBy")
+		o.b = appendRule(o.b, r, o.indent)
+	}
+	if t.Error != "" {
+		o.str("error", t.Error)
+	}
+	if len(t.Trace) > 0 {
+		o.key("trace")
+		o.b = appendArray(o.b, t.Trace, o.indent, appendStep)
+	}
+	return o.end(prefix)
+}
+
+func appendRef(b []byte, r *TargetRef, prefix string) []byte {
+	o := object{b: append(b, '{'), indent: prefix + "  "}
+	o.str("source", r.Source)
+	o.int("index", r.Index)
+	return o.end(prefix)
+}
+
+func appendRule(b []byte, r *Rule, prefix string) []byte {
+	o := object{b: append(b, '{'), indent: prefix + "  "}
+	o.int("index", r.Index)
+	o.str("action", r.Action)
+	if r.File != "" {
+		o.str("file", r.File)
+	}
+	if r.Line != 0 {
+		o.int("line", r.Line)
+	}
+	return o.end(prefix)
+}
+
+func appendStep(b []byte, s *Step, prefix string) []byte {
+	o := object{b: append(b, '{'), indent: prefix + "  "}
+	o.key("rule")
+	o.b = appendRule(o.b, &s.Rule, o.indent)
+	o.str("result", s.Result)
+	if len(s.Changes) > 0 {
+		o.key("changes")
+		o.b = appendArray(o.b, s.Changes, o.indent, appendChange)
+	}
+	o.labels("labels", s.Labels)
+	return o.end(prefix)
+}
+
+func appendChange(b []byte, c *Change, prefix string) []byte {
+	o := object{b: append(b, '{'), indent: prefix + "  "}
+	o.str("label", c.Label)
+	if c.Before != "" {
+		o.str("before", c.Before)
+	}
+	if c.After != "" {
+		o.str("after", c.After)
+	}
+	return o.end(prefix)
+}
+
+// appendArray appends a non-empty slice, each element by appendElem.
+func appendArray[T any](b []byte, s []T, prefix string, appendElem func([]byte, *T, string) []byte) []byte {
+	b = append(b, '[')
+	inner := prefix + "  "
+	for i := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		b = append(b, inner...)
+		b = appendElem(b, &s[i], inner)
+	}
+	b = append(b, '\n')
+	b = append(b, prefix...)
+	return append(b, ']')
+}
+
+// object appends the members of a JSON object, each on its own line at
+// indent.
+type object struct {
+	b      []byte
+	indent string
+	n      int
+}
+
+func (o *object) key(k string) {
+	if o.n > 0 {
+		o.b = append(o.b, ',')
+	}
+	o.n++
+	o.b = append(o.b, '\n')
+	o.b = append(o.b, o.indent...)
+	o.b = appendString(o.b, k)
+	o.b = append(o.b, ':', ' ')
+}
+
+func (o *object) str(k, v string) {
+	o.key(k)
+	o.b = appendString(o.b, v)
+}
+
+func (o *object) int(k string, v int) {
+	o.key(k)
+	o.b = strconv.AppendInt(o.b, int64(v), 10)
+}
+
+// labels appends a map as encoding/json does: null when nil, keys sorted.
+func (o *object) labels(k string, m map[string]string) {
+	o.key(k)
+	switch {
+	case m == nil:
+		o.b = append(o.b, "null"...)
+		return
+	case len(m) == 0:
+		o.b = append(o.b, '{', '}')
+		return
+	}
+	inner := object{b: append(o.b, '{'), indent: o.indent + "  "}
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		inner.str(name, m[name])
+	}
+	o.b = inner.end(o.indent)
+}
+
+// end closes the object, whose own line starts at prefix.
+func (o *object) end(prefix string) []byte {
+	if o.n == 0 {
+		return append(o.b, '}')
+	}
+	o.b = append(o.b, '\n')
+	o.b = append(o.b, prefix...)
+	return append(o.b, '}')
+}
+
+// appendString appends s quoted as encoding/json quotes it with HTML
+// escaping on: <, > and & as \u003c, \u003e and \u0026, U+2028 and U+2029
+// escaped, invalid UTF-8 replaced by U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

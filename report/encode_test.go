@@ -1,0 +1,104 @@
+package report
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// randomText draws strings from pieces that encoding/json treats each in
+// its own way: plain text, quotes and backslashes, control characters,
+// HTML characters, multi-byte runes, U+2028/U+2029 and invalid UTF-8.
+func randomText(r *rand.Rand) string {
+	pieces := []string{"", "a", "web-0", `"`, `\`, "\n", "\r", "\t", "\b", "\f", "\x00", "\x1f", "\x7f",
+		"<", ">", "&", "ü", "日本", "\u2028", "\u2029", "\xff", "\xc3", "\xe2\x80", "\U0001F600", "/", " "}
+	var s string
+	for range r.IntN(6) {
+		s += pieces[r.IntN(len(pieces))]
+	}
+	return s
+}
+
+func randomLabels(r *rand.Rand) map[string]string {
+	switch r.IntN(5) {
+	case 0:
+		return nil
+	case 1:
+		return map[string]string{}
+	}
+	m := map[string]string{}
+	for range r.IntN(8) {
+		m[randomText(r)] = randomText(r)
+	}
+	return m
+}
+
+func randomRule(r *rand.Rand) Rule {
+	return Rule{Index: r.IntN(40) - 1, Action: randomText(r), File: randomText(r), Line: r.IntN(3) * r.IntN(1000)}
+}
+
+func randomTarget(r *rand.Rand) Target {
+	t := Target{Source: randomText(r), Index: r.IntN(1 << 20), State: randomText(r),
+		DiscoveredLabels: randomLabels(r), Labels: randomLabels(r), PublicLabels: randomLabels(r),
+		ScrapeURL: randomText(r), Error: randomText(r)}
+	if r.IntN(2) == 0 {
+		t.DuplicateOf = &TargetRef{Source: randomText(r), Index: r.IntN(100)}
+	}
+	if r.IntN(2) == 0 {
+		rule := randomRule(r)
+		t.DroppedBy = &rule
+	}
+	switch r.IntN(3) {
+	case 0:
+		t.Trace = []Step{}
+	case 1:
+		for range 1 + r.IntN(4) {
+			s := Step{Rule: randomRule(r), Result: randomText(r), Labels: randomLabels(r)}
+			if r.IntN(3) == 0 {
+				s.Changes = []Change{}
+			}
+			for range r.IntN(3) {
+				s.Changes = append(s.Changes, Change{Label: randomText(r), Before: randomText(r), After: randomText(r)})
+			}
+			t.Trace = append(t.Trace, s)
+		}
+	}
+	return t
+}
+
+// TestAppendTargetMatchesEncodingJSON holds the hand-written encoder to
+// encoding/json on random targets: every field present and absent, nil
+// and empty maps and slices, and text of every kind JSON escapes.
+func TestAppendTargetMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(6, 7))
+	for i := range 3000 {
+		tg := randomTarget(r)
+		prefix := []string{"", "  ", "        "}[i%3]
+		want, err := json.MarshalIndent(&tg, prefix, "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendTarget(nil, &tg, prefix); string(got) != string(want) {
+			t.Fatalf("target %d differs from encoding/json (-want +got):\n%s", i, cmp.Diff(string(want), string(got)))
+		}
+	}
+}
+
+// FuzzAppendString holds string quoting to encoding/json's on any bytes.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "<a&b>", "\u2028\xff\x00\"\\", "日本\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Errorf("appendString(%q) = %s, encoding/json: %s", s, got, want)
+		}
+	})
+}
