@@ -2,7 +2,9 @@ package report
 
 import (
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,6 +70,14 @@ func randomTarget(r *rand.Rand) Target {
 	return t
 }
 
+func pairsOf(m map[string]string) []Label {
+	var out []Label
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, Label{k, m[k]})
+	}
+	return out
+}
+
 // TestAppendTargetMatchesEncodingJSON holds the hand-written encoder to
 // encoding/json on random targets: every field present and absent, nil
 // and empty maps and slices, and text of every kind JSON escapes.
@@ -81,8 +91,19 @@ func TestAppendTargetMatchesEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := appendTarget(nil, &tg, prefix); string(got) != string(want) {
+		if got := appendTarget(nil, &tg, nil, prefix); string(got) != string(want) {
 			t.Fatalf("target %d differs from encoding/json (-want +got):\n%s", i, cmp.Diff(string(want), string(got)))
+		}
+		// The same label sets as sorted pairs, where the maps are not nil
+		// (pairs cannot say null).
+		if tg.DiscoveredLabels == nil || tg.Labels == nil {
+			continue
+		}
+		sorted := &SortedLabels{Discovered: pairsOf(tg.DiscoveredLabels), Labels: pairsOf(tg.Labels), Public: pairsOf(tg.PublicLabels)}
+		noMaps := tg
+		noMaps.DiscoveredLabels, noMaps.Labels, noMaps.PublicLabels = nil, nil, nil
+		if got := appendTarget(nil, &noMaps, sorted, prefix); string(got) != string(want) {
+			t.Fatalf("target %d from sorted pairs differs from encoding/json (-want +got):\n%s", i, cmp.Diff(string(want), string(got)))
 		}
 	}
 }

@@ -79,7 +79,11 @@ func (s *JSONStream) BeginJob(j *Job) error {
 }
 
 // Target writes one target of the current job.
-func (s *JSONStream) Target(t *Target) error {
+func (s *JSONStream) Target(t *Target) error { return s.TargetSorted(t, nil) }
+
+// TargetSorted writes one target of the current job, whose label sets are
+// given by sorted, if not nil, instead of by t's maps.
+func (s *JSONStream) TargetSorted(t *Target, sorted *SortedLabels) error {
 	if s.err != nil {
 		return s.err
 	}
@@ -89,7 +93,7 @@ func (s *JSONStream) Target(t *Target) error {
 		s.buf = s.buf[:0]
 	}
 	s.buf = append(s.buf, "\n"+targetIndent...)
-	s.buf = appendTarget(s.buf, t, targetIndent)
+	s.buf = appendTarget(s.buf, t, sorted, targetIndent)
 	s.write(s.buf)
 	s.targets++
 	return s.err

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/prometheus/prometheus/model/labels"
+
 	"github.com/sdinspect/sdinspect/promconfig"
 	"github.com/sdinspect/sdinspect/relabel"
 	"github.com/sdinspect/sdinspect/report"
@@ -41,17 +43,38 @@ func count(s *report.Summary, r *relabel.Target) {
 
 // buildTarget is the report of one target's result.
 func buildTarget(job *promconfig.Job, r *relabel.Target) report.Target {
-	t := report.Target{
-		Source:           r.Source,
-		Index:            r.Index,
-		State:            string(r.State),
-		DiscoveredLabels: r.Discovered().Map(),
-		Labels:           map[string]string{},
-	}
-	switch r.State {
-	case relabel.Kept:
+	t := targetWithoutLabels(job, r)
+	t.DiscoveredLabels = r.Discovered().Map()
+	t.Labels = map[string]string{}
+	if r.State == relabel.Kept {
 		t.Labels = r.Labels.Map()
 		t.PublicLabels = relabel.PublicLabels(r).Map()
+	}
+	return t
+}
+
+// sortLabels fills s with the label sets buildTarget puts in maps, reusing
+// its slices.
+func sortLabels(s *report.SortedLabels, r *relabel.Target) {
+	s.Discovered = appendLabels(s.Discovered[:0], r.Discovered())
+	s.Labels, s.Public = s.Labels[:0], s.Public[:0]
+	if r.State == relabel.Kept {
+		s.Labels = appendLabels(s.Labels, r.Labels)
+		s.Public = appendLabels(s.Public, relabel.PublicLabels(r))
+	}
+}
+
+func appendLabels(out []report.Label, ls labels.Labels) []report.Label {
+	ls.Range(func(l labels.Label) { out = append(out, report.Label{Name: l.Name, Value: l.Value}) })
+	return out
+}
+
+// targetWithoutLabels is the report of one target's result but for its
+// three label sets.
+func targetWithoutLabels(job *promconfig.Job, r *relabel.Target) report.Target {
+	t := report.Target{Source: r.Source, Index: r.Index, State: string(r.State)}
+	switch r.State {
+	case relabel.Kept:
 		t.ScrapeURL = relabel.ScrapeURL(job.Scrape, r)
 		if d := r.DuplicateOf; d != nil {
 			t.DuplicateOf = &report.TargetRef{Source: d.Source, Index: d.Index}

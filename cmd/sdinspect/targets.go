@@ -325,11 +325,13 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		}
 		n++
 		var werr error
+		var sorted report.SortedLabels
 		err := eachResult(job, objs, &o.input, o.trace, func(string) {}, func(r *relabel.Target) {
 			built()
 			if werr == nil && o.show.keeps(string(r.State)) {
-				t := buildTarget(job, r)
-				werr = out.Target(&t)
+				t := targetWithoutLabels(job, r)
+				sortLabels(&sorted, r)
+				werr = out.TargetSorted(&t, &sorted)
 			}
 		})
 		if err := cmp.Or(err, werr); err != nil {
