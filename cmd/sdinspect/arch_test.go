@@ -35,7 +35,7 @@ func TestArchitecture(t *testing.T) {
 		{pkg: "promconfig", forbiddenDeps: []string{module + "cluster", module + "discovery", module + "relabel"}, forbiddenImports: []string{"k8s.io/"}},
 		// yamlnode sits below both expect and promconfig, which share it.
 		{pkg: "internal/yamlnode", forbiddenDeps: []string{module + "discovery", module + "relabel", module + "cluster", module + "promconfig", module + "report"}},
-		{pkg: "cmd/sdinspect", forbiddenDeps: []string{module + "internal/oracle", module + "internal/fakeapi", module + "internal/gencluster", module + "internal/testcluster", module + "internal/fixture"}},
+		{pkg: "cmd/sdinspect", forbiddenDeps: []string{module + "internal/oracle", module + "internal/fakeapi", module + "internal/gencluster", module + "internal/testcluster", module + "internal/fixture", module + "internal/faultproxy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
