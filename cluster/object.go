@@ -177,6 +177,9 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 	if m.GetName() == "" {
 		return f.errorAt(o.pos, fmt.Errorf("%s has no metadata.name", id))
 	}
+	if err := checkLabels(m.GetLabels()); err != nil {
+		return f.errorAt(o.pos, fmt.Errorf("%s: %w", id, err))
+	}
 	if k.namespaced && m.GetNamespace() == "" {
 		b.noNamespace++
 		if b.firstNoNamespace == "" {

@@ -49,19 +49,24 @@ import (
 // sorted by namespace, then name.
 //
 // Read fails on the first malformed file, naming the file and the line: on
-// syntax errors, fields of the wrong type, objects or list items without a
-// kind or a name, a list without a kind, and an object given twice (same
-// kind, namespace and name), even in two files. An empty file holds no
-// objects and is not an error. A JSON file or a kubectl list cut short is an
-// error (kubectl writes a list's kind after its items); a manifest cut at
-// the end of a line may still read as valid, shorter objects.
+// syntax errors, binary data, fields of the wrong type, objects or list items
+// without a kind or a name, labels the API server would refuse, a list
+// without a kind, and an object given twice (same kind, namespace and name),
+// even in two files. Files that hold objects, none of them of a kind Read
+// keeps, are an error too (a ConfigMap list is not a snapshot). An empty file
+// holds no objects and is not an error. Warnings are sent once every file is
+// read, and not at all when Read fails. A JSON file or a kubectl list cut
+// short is an error (kubectl writes a list's kind after its items); a
+// manifest cut at the end of a line may still read as valid, shorter objects.
 func Read(paths []string, warn func(string)) (*discovery.Snapshot, error) {
 	if warn == nil {
 		warn = func(string) {}
 	}
-	r := newReader(warn)
+	var warnings []string
+	held := func(s string) { warnings = append(warnings, s) }
+	r := newReader(held)
 	for _, path := range paths {
-		files, err := snapshotFiles(path, warn)
+		files, err := snapshotFiles(path, held)
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +75,12 @@ func Read(paths []string, warn func(string)) (*discovery.Snapshot, error) {
 				return nil, err
 			}
 		}
+	}
+	if err := r.nothingRead(paths); err != nil {
+		return nil, err
+	}
+	for _, w := range warnings {
+		warn(w)
 	}
 	sortSnapshot(r.snap)
 	return r.snap, nil
@@ -142,8 +153,10 @@ type reader struct {
 	// seen maps every object read so far to where it was read from, to
 	// reject duplicates.
 	seen map[objectKey]place
-	// skipped counts objects of kinds Read does not keep.
-	skipped int
+	// skipped counts objects of kinds Read does not keep, skippedKinds
+	// by kind.
+	skipped      int
+	skippedKinds map[skipKey]int
 	// wholeDocuments makes every YAML document be converted as a whole,
 	// never list item by list item; tests compare the two.
 	wholeDocuments bool
@@ -155,10 +168,11 @@ func newReader(warn func(string)) *reader {
 	// duplicate fields.
 	codecs := serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict)
 	return &reader{
-		warn:    warn,
-		decoder: codecs.UniversalDeserializer(),
-		snap:    &discovery.Snapshot{},
-		seen:    map[objectKey]place{},
+		warn:         warn,
+		decoder:      codecs.UniversalDeserializer(),
+		snap:         &discovery.Snapshot{},
+		seen:         map[objectKey]place{},
+		skippedKinds: map[skipKey]int{},
 	}
 }
 
@@ -194,6 +208,12 @@ func (r *reader) readFile(name string) error {
 func (r *reader) read(name string, src io.Reader, size int64) error {
 	fr := &fileReader{reader: r, name: name, notes: notes{skips: map[skipKey]int{}}}
 	br := bufio.NewReaderSize(src, 64<<10)
+	// Peek returns less than asked, and an error, at the end of the file.
+	if head, _ := br.Peek(br.Size()); len(head) > 0 {
+		if line, ok := binaryLine(head); ok {
+			return fr.errorAt(position{line: line}, errors.New("binary data (a NUL byte), not YAML or JSON text in UTF-8"))
+		}
+	}
 	var err error
 	if isJSON(name, br) {
 		err = fr.readJSONFile(br, size)
@@ -239,8 +259,9 @@ func (f *fileReader) commit(b *batch) error {
 		f.seen[o.key] = here
 		o.kind.add(f.snap, o.obj)
 	}
-	for _, n := range b.skips {
+	for k, n := range b.skips {
 		f.skipped += n
+		f.skippedKinds[k] += n
 	}
 	f.notes.add(b.notes)
 	return nil

@@ -147,6 +147,40 @@ func TestReadErrors(t *testing.T) {
 			want:  `reading snapshot "testdata/no-such-dir": no such file or directory`,
 		},
 		{
+			name:  "binary data",
+			paths: []string{dir + "binary.yaml"},
+			want:  `reading snapshot "testdata/errors/binary.yaml": line 3: binary data (a NUL byte), not YAML or JSON text in UTF-8`,
+		},
+		{
+			name:  "invalid UTF-8, placed at its line and column",
+			paths: []string{dir + "invalid-utf8.yaml"},
+			want:  `reading snapshot "testdata/errors/invalid-utf8.yaml": line 5, column 17: invalid leading UTF-8 octet`,
+		},
+		{
+			name:  "label value the API server refuses as too long",
+			paths: []string{dir + "long-label.yaml"},
+			want:  `reading snapshot "testdata/errors/long-label.yaml": line 1: Service "shop/web": label "note": the value has 64 bytes; the API server allows at most 63`,
+		},
+		{
+			name:  "label key the API server refuses",
+			paths: []string{dir + "bad-label-key.yaml"},
+			want: `reading snapshot "testdata/errors/bad-label-key.yaml": line 1: Pod "shop/web": label key "app name": name part must consist of alphanumeric characters, '-', '_' or '.', ` +
+				`and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+		},
+		{
+			name:  "only kinds Read does not keep",
+			paths: []string{"testdata/unknown-kinds.yaml", "testdata/empty.yaml"},
+			want: `reading snapshot "testdata/unknown-kinds.yaml", "testdata/empty.yaml": no object of a kind sdinspect reads, only ` +
+				`3 objects of kind ConfigMap (v1), 1 object of kind Deployment (apps/v1), 1 object of kind EndpointSlice (discovery.k8s.io/v1beta1), ` +
+				`2 objects of kind ServiceMonitor (monitoring.coreos.com/v1): sdinspect reads only ` + keptKinds,
+		},
+		{
+			name:  "only EndpointSlices of an old version",
+			paths: []string{dir + "old-endpointslice.yaml"},
+			want: `reading snapshot "testdata/errors/old-endpointslice.yaml": no object of a kind sdinspect reads, only ` +
+				`1 object of kind EndpointSlice (discovery.k8s.io/v1beta1): sdinspect reads EndpointSlice only as discovery.k8s.io/v1`,
+		},
+		{
 			name:  "error in a later file after good ones",
 			paths: []string{"testdata/list.yaml", dir + "no-name.yaml"},
 			want:  `reading snapshot "testdata/errors/no-name.yaml": line 1: Job has no metadata.name`,

@@ -92,9 +92,9 @@ func TestReadForms(t *testing.T) {
 			want:  nil,
 		},
 		{
-			name:  "unknown kinds only, warned once per file and kind",
-			paths: []string{"testdata/unknown-kinds.yaml"},
-			want:  nil,
+			name:  "unknown kinds, warned once per file and kind",
+			paths: []string{"testdata/unknown-kinds.yaml", "testdata/manifests/d-node.json"},
+			want:  []string{"Node node-1"},
 			warns: []string{
 				`skipping 3 objects of kind ConfigMap (v1) in "testdata/unknown-kinds.yaml": sdinspect reads only ` + keptKinds,
 				`skipping 1 object of kind Deployment (apps/v1) in "testdata/unknown-kinds.yaml": sdinspect reads only ` + keptKinds,

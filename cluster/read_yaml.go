@@ -135,7 +135,11 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 	j, err := yaml.YAMLToJSONStrict(doc)
 	if err != nil {
 		last := first + bytes.Count(doc, []byte("\n")) - 1
-		return f.errorAt(yamlErrorPos(err, first, content, last), yamlErrorMessage(err))
+		pos, ok := readerProblemPos(err, doc, first)
+		if !ok {
+			pos = yamlErrorPos(err, first, content, last)
+		}
+		return f.errorAt(pos, yamlErrorMessage(err))
 	}
 	if bytes.Equal(j, []byte("null")) {
 		return nil
