@@ -130,6 +130,7 @@ func faultCases() []faultCase {
 		{name: "corrupt body once", fault: faultproxy.Corrupt, times: 1},
 		{name: "429 Retry-After once", fault: faultproxy.Status(http.StatusTooManyRequests, "1"), times: 1},
 		{name: "500 once", fault: faultproxy.Status(http.StatusInternalServerError, ""), times: 1},
+		{name: "500 Retry-After once", fault: faultproxy.Status(http.StatusInternalServerError, "1"), times: 1},
 		{name: "503 once", fault: faultproxy.Status(http.StatusServiceUnavailable, ""), times: 1},
 		{name: "503 Retry-After twice", fault: faultproxy.Status(http.StatusServiceUnavailable, "1"), times: 2},
 		{name: "410 Gone once", fault: faultproxy.Gone, times: 1},
