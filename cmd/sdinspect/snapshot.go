@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -44,6 +48,9 @@ func (o *snapshotOptions) run(ctx context.Context, s streams) error {
 	if err := o.input.validate(); err != nil {
 		return err
 	}
+	if err := checkOutputFile(o.out); err != nil {
+		return err
+	}
 	jobs, err := o.input.loadJobs()
 	if err != nil {
 		return err
@@ -80,8 +87,34 @@ func (o *snapshotOptions) run(ctx context.Context, s streams) error {
 	if o.out == "-" {
 		return cluster.Write(s.out, snap)
 	}
-	if err := cluster.WriteFile(o.out, snap); err != nil {
-		return fmt.Errorf("writing snapshot %q: %w", o.out, err)
+	// WriteFile's errors name the file.
+	return cluster.WriteFile(o.out, snap)
+}
+
+// checkOutputFile refuses, before anything is listed, a -o that cannot be
+// written: a directory, or a file in a directory that does not exist.
+func checkOutputFile(path string) error {
+	if path == "-" {
+		return nil
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("writing snapshot %q: is a directory; -o names the file to write", path)
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("writing snapshot %q: directory %q: %w", path, dir, pathError(err))
+	} else if !info.IsDir() {
+		return fmt.Errorf("writing snapshot %q: %q is not a directory", path, dir)
 	}
 	return nil
+}
+
+// pathError drops the operation and path of an *fs.PathError, which the
+// message already names.
+func pathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
