@@ -50,10 +50,11 @@ const (
 //     incomplete-runs.
 //
 // Both report ns/op as promtool's wall time, process start to exit, and
-// the targets it printed; promtool-min reports its timeout as timeout-ms,
-// and every probe is logged as a `live: job=… promtool timeout=…` line.
-// Both are skipped, saying why, when $SDINSPECT_PROMTOOL is unset.
-func benchPromtool(b *testing.B, c *testcluster.Cluster, cert, key, job string, want report.Summary) {
+// the targets it printed; promtool-min reports its timeout as timeout-ms.
+// Each logs its runs on one line, `live: job=SHORT impl=… runs=` then
+// TIMEOUT:TARGETS/WALL for each, the search's probes included. Both are
+// skipped, saying why, when $SDINSPECT_PROMTOOL is unset.
+func benchPromtool(b *testing.B, c *testcluster.Cluster, cert, key, short, job string, want report.Summary) {
 	p := promtool{bin: os.Getenv(promtoolEnv), job: job}
 	if p.bin != "" {
 		dir := b.TempDir()
@@ -64,10 +65,12 @@ func benchPromtool(b *testing.B, c *testcluster.Cluster, cert, key, job string, 
 	complete := false // whether promtool returned every target at 30 s
 	b.Run("impl=promtool-30s", func(b *testing.B) {
 		p.skipUnset(b)
-		var last sdRun
+		var rs sdRuns
 		for b.Loop() {
-			last = p.run(b, promtoolDefaultTimeout)
+			rs = append(rs, p.run(b, promtoolDefaultTimeout))
 		}
+		b.Logf("live: job=%s impl=promtool-30s runs=%v", short, rs)
+		last := rs[len(rs)-1]
 		b.ReportMetric(float64(last.targets), "targets")
 		if last.targets != want.Discovered || last.kept != want.Kept {
 			b.Errorf("promtool printed %d targets (%d kept) at %v, sdinspect found %d (%d kept)",
@@ -78,18 +81,24 @@ func benchPromtool(b *testing.B, c *testcluster.Cluster, cert, key, job string, 
 	})
 	b.Run("impl=promtool-min", func(b *testing.B) {
 		p.skipUnset(b)
-		if !complete && p.run(b, promtoolDefaultTimeout).targets < want.Discovered {
-			b.Fatalf("promtool does not print all %d targets even at %v", want.Discovered, promtoolDefaultTimeout)
+		var probes sdRuns
+		if !complete {
+			if r := p.run(b, promtoolDefaultTimeout); r.targets < want.Discovered {
+				b.Fatalf("promtool printed %d targets at %v, fewer than the %d sdinspect found", r.targets, r.timeout, want.Discovered)
+			}
 		}
-		timeout := p.smallestTimeout(b, want.Discovered)
-		incomplete, last := 0, sdRun{}
+		timeout := p.smallestTimeout(b, want.Discovered, &probes)
+		b.Logf("live: job=%s impl=promtool-min search runs=%v", short, probes)
+		var rs sdRuns
+		incomplete := 0
 		for b.Loop() {
-			if last = p.run(b, timeout); last.targets < want.Discovered {
+			if rs = append(rs, p.run(b, timeout)); rs[len(rs)-1].targets < want.Discovered {
 				incomplete++
 			}
 		}
+		b.Logf("live: job=%s impl=promtool-min runs=%v", short, rs)
 		b.ReportMetric(float64(timeout.Milliseconds()), "timeout-ms")
-		b.ReportMetric(float64(last.targets), "targets")
+		b.ReportMetric(float64(rs[len(rs)-1].targets), "targets")
 		b.ReportMetric(float64(incomplete), "incomplete-runs")
 	})
 }
@@ -103,8 +112,20 @@ type promtool struct {
 
 // sdRun is what one promtool run gave.
 type sdRun struct {
+	timeout       time.Duration
 	targets, kept int
 	wall          time.Duration
+}
+
+// sdRuns formats runs for a log line: TIMEOUT:TARGETS/WALL, space-separated.
+type sdRuns []sdRun
+
+func (rs sdRuns) String() string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%v:%d/%v", r.timeout, r.targets, r.wall.Round(time.Millisecond))
+	}
+	return strings.Join(parts, " ")
 }
 
 func (p promtool) skipUnset(b *testing.B) {
@@ -113,8 +134,7 @@ func (p promtool) skipUnset(b *testing.B) {
 	}
 }
 
-// run runs promtool once with timeout, logs what it printed and fails b
-// if it fails.
+// run runs promtool once with timeout and fails b if it fails.
 func (p promtool) run(b *testing.B, timeout time.Duration) sdRun {
 	b.Helper()
 	out, err := os.Create(p.out)
@@ -127,7 +147,7 @@ func (p promtool) run(b *testing.B, timeout time.Duration) sdRun {
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	start := time.Now()
 	err = cmd.Run()
-	r := sdRun{wall: time.Since(start)}
+	r := sdRun{timeout: timeout, wall: time.Since(start)}
 	if err != nil {
 		b.Fatalf("%s: %v: %s", strings.Join(cmd.Args, " "), err, strings.TrimSpace(stderr.String()))
 	}
@@ -137,7 +157,6 @@ func (p promtool) run(b *testing.B, timeout time.Duration) sdRun {
 	if r.targets, r.kept, err = countSDResults(out); err != nil {
 		b.Fatalf("reading the output of %s: %v", strings.Join(cmd.Args, " "), err)
 	}
-	b.Logf("live: job=%s promtool timeout=%v wall=%v targets=%d kept=%d", p.job, timeout, r.wall.Round(time.Millisecond), r.targets, r.kept)
 	return r
 }
 
@@ -147,20 +166,26 @@ func (p promtool) run(b *testing.B, timeout time.Duration) sdRun {
 // first, hi one seen to suffice), then confirmed: hi must suffice
 // promtoolConfirmRuns more times in a row, or it goes up a step and is
 // tried again. Near the minimum, how long the informers take to sync
-// varies from run to run, more so on a busy machine.
-func (p promtool) smallestTimeout(b *testing.B, want int) time.Duration {
+// varies from run to run, more so on a busy machine. Every run is
+// appended to probes.
+func (p promtool) smallestTimeout(b *testing.B, want int, probes *sdRuns) time.Duration {
 	step := func(n int) time.Duration { return time.Duration(n) * promtoolTimeoutStep }
+	enough := func(timeout time.Duration) bool {
+		r := p.run(b, timeout)
+		*probes = append(*probes, r)
+		return r.targets >= want
+	}
 	lo, hi := 0, int(promtoolDefaultTimeout/promtoolTimeoutStep)
 	for hi-lo > 1 {
 		mid := (lo + hi) / 2
-		if p.run(b, step(mid)).targets >= want {
+		if enough(step(mid)) {
 			hi = mid
 		} else {
 			lo = mid
 		}
 	}
 	for confirmed := 0; confirmed < promtoolConfirmRuns && step(hi) < promtoolDefaultTimeout; {
-		if p.run(b, step(hi)).targets >= want {
+		if enough(step(hi)) {
 			confirmed++
 		} else {
 			hi, confirmed = hi+1, 0
