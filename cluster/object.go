@@ -188,6 +188,7 @@ func (f *fileReader) readObject(b *batch, o objectRef) error {
 	}
 	into.GetObjectKind().SetGroupVersionKind(gvk)
 	setDefaults(into)
+	f.intern.object(into)
 	b.objects = append(b.objects, pending{
 		kind: k,
 		obj:  into,

@@ -160,6 +160,7 @@ type reader struct {
 	// wholeDocuments makes every YAML document be converted as a whole,
 	// never list item by list item; tests compare the two.
 	wholeDocuments bool
+	intern         interner
 }
 
 func newReader(warn func(string)) *reader {
@@ -173,6 +174,7 @@ func newReader(warn func(string)) *reader {
 		snap:         &discovery.Snapshot{},
 		seen:         map[objectKey]place{},
 		skippedKinds: map[skipKey]int{},
+		intern:       interner{},
 	}
 }
 
