@@ -26,8 +26,9 @@ func newSnapshotCommand(s streams) *cobra.Command {
 		Short: "Save exactly the Kubernetes objects the jobs' discovery reads, for --from",
 		Long: `snapshot lists, from the API server, exactly what the jobs' kubernetes_sd_configs need
 (the same requests Prometheus's informers make, with their namespaces and selectors) and
-writes it as a v1 List that --from reads back. What discovery never reads (managedFields,
-most of status) is left out, and objects are sorted, so the same cluster gives the same bytes.`,
+writes it as YAML documents, one object each, that --from reads back. What discovery never
+reads (managedFields, most of status) and fields at their API default are left out, and objects
+are sorted, so the same cluster gives the same bytes.`,
 		Example: `  sdinspect snapshot --config prometheus.yml -o cluster.yaml
   sdinspect targets --config prometheus.yml --from cluster.yaml`,
 		Args: positionalArgs(cobra.NoArgs),
