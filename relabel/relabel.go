@@ -73,9 +73,11 @@ type Target struct {
 	Trace []Step
 
 	// What Discovered is made of: the group's and the target's labels,
-	// shared with the group, and the job's scrape settings.
+	// shared with the group, and the job's scrape settings; or, with
+	// Options.Discovered, the labels themselves.
 	cfg           *config.ScrapeConfig
 	target, group model.LabelSet
+	discovered    labels.Labels
 }
 
 // Ref names a target by its group's source and its index in the group.
@@ -89,6 +91,9 @@ type Ref struct {
 // Prometheus (scrape.Target.DiscoveredLabels), it builds them when asked
 // rather than keeping a copy for every target.
 func (t *Target) Discovered() labels.Labels {
+	if !t.discovered.IsEmpty() {
+		return t.discovered
+	}
 	lb := labels.NewBuilder(labels.EmptyLabels())
 	scrape.PopulateDiscoveredLabels(lb, t.cfg, t.target, t.group)
 	return lb.Labels()
@@ -129,6 +134,9 @@ func (t *Target) TraceLabels() []labels.Labels {
 type Options struct {
 	// Trace records what every rule changed.
 	Trace bool
+	// Discovered keeps a copy of every target's discovered labels, for
+	// callers that ask each target for them: cheaper than rebuilding them.
+	Discovered bool
 }
 
 // Apply runs every target of groups through cfg's relabel_configs. cfg must
@@ -156,6 +164,7 @@ type Pool struct {
 	// before and after are scratch space for tracing rules that may
 	// change any label.
 	before, after []labels.Label
+	scratch       labels.ScratchBuilder
 }
 
 type keptTarget struct {
@@ -188,6 +197,9 @@ func (p *Pool) apply(t, tg model.LabelSet) Target {
 	lb := p.lb
 	scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
+	if p.opts.Discovered {
+		r.discovered = snapshot(lb, &p.scratch)
+	}
 	for i, rule := range p.cfg.RelabelConfigs {
 		var keep bool
 		if p.opts.Trace {
@@ -235,6 +247,16 @@ func (p *Pool) traced(rule *promrelabel.Config) (bool, []Change) {
 	keep := promrelabel.ProcessBuilder(lb, rule)
 	p.after = sorted(lb, p.after[:0])
 	return keep, diffLabels(p.before, p.after)
+}
+
+// snapshot copies the builder's labels without disturbing it: Builder.Labels
+// would sort the builder's pending labels in place and change which label a
+// later labelmap rule sees last.
+func snapshot(lb *labels.Builder, sb *labels.ScratchBuilder) labels.Labels {
+	sb.Reset()
+	lb.Range(func(l labels.Label) { sb.Add(l.Name, l.Value) })
+	sb.Sort()
+	return sb.Labels()
 }
 
 // sorted appends the builder's labels to buf, sorted by name.

@@ -304,6 +304,7 @@ func TestMatchesPopulateLabels(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	groups := randomGroups(r, 500)
 	got := relabel.Apply(cfg, groups, relabel.Options{Trace: true})
+	copied := relabel.Apply(cfg, groups, relabel.Options{Discovered: true})
 	lb := labels.NewBuilder(labels.EmptyLabels())
 	states := map[relabel.State]int{}
 	k := 0
@@ -328,6 +329,9 @@ func TestMatchesPopulateLabels(t *testing.T) {
 				}
 			}
 			checkTrace(t, cfg, tl, g.Labels, res)
+			if d := copied[k-1].Discovered(); !labels.Equal(d, res.Discovered()) {
+				t.Errorf("%s/%d: discovered labels kept with Options.Discovered %v, built when asked %v", res.Source, res.Index, d, res.Discovered())
+			}
 		}
 	}
 	for _, s := range []relabel.State{relabel.Kept, relabel.Dropped, relabel.Invalid} {

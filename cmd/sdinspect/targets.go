@@ -151,7 +151,7 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		j := jobHeader(job)
 		j.Partial = objs.partialJobs()[j.Job]
 		j.Targets = []report.Target{}
-		err := eachResult(job, objs, o, trace, warn, func(r *relabel.Target) {
+		err := eachResult(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, warn, func(r *relabel.Target) {
 			count(&j.Summary, r)
 			j.Targets = append(j.Targets, buildTarget(job, r))
 			built()
@@ -193,8 +193,8 @@ func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Jo
 // eachResult discovers job's targets over objs and relabels them, calling
 // fn with each result in the order of the report, one target group at a
 // time: nothing of a group is kept once fn has seen it.
-func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string), fn func(*relabel.Target)) error {
-	pool := relabel.NewPool(job.Scrape, relabel.Options{Trace: trace})
+func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, warn func(string), fn func(*relabel.Target)) error {
+	pool := relabel.NewPool(job.Scrape, opts)
 	var results []relabel.Target
 	relabelGroup := func(g *targetgroup.Group) bool {
 		results = pool.Group(results[:0], g)
@@ -313,7 +313,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 	for i, job := range jobs {
 		heads[i] = jobHeader(job)
 		heads[i].Partial = partial[heads[i].Job]
-		if err := eachResult(job, objs, &o.input, false, warn, func(r *relabel.Target) { count(&heads[i].Summary, r) }); err != nil {
+		if err := eachResult(job, objs, &o.input, relabel.Options{}, warn, func(r *relabel.Target) { count(&heads[i].Summary, r) }); err != nil {
 			return nil, err
 		}
 	}
@@ -326,7 +326,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		n++
 		var werr error
 		var sorted report.SortedLabels
-		err := eachResult(job, objs, &o.input, o.trace, func(string) {}, func(r *relabel.Target) {
+		err := eachResult(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true}, func(string) {}, func(r *relabel.Target) {
 			built()
 			if werr == nil && o.show.keeps(string(r.State)) {
 				t := targetWithoutLabels(job, r)
