@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -333,6 +334,48 @@ current-context: x
 		code, _, stderr = runCLI(t, append(args, "--allow-partial")...)
 		if code != exitOK {
 			t.Errorf("--allow-partial: exit %d; stderr:\n%s", code, stderr)
+		}
+	})
+
+	t.Run("a secondary resource refused is partial", func(t *testing.T) {
+		// Endpoint slices and services may be listed, pods may not: the
+		// endpointslice job's targets lack their pod labels, the node job
+		// is whole.
+		cert, key := c.ClientCert(t, "no-pods", "no-pod-readers")
+		c.Grant(t, "no-pod-readers",
+			rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"services", "nodes"}, Verbs: []string{"list", "watch"}},
+			rbacv1.PolicyRule{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"list", "watch"}})
+		config := filepath.Join(t.TempDir(), "prometheus.yml")
+		writeFile(t, config, `scrape_configs:
+- job_name: slices
+  kubernetes_sd_configs: [{role: endpointslice}]
+- job_name: nodes
+  kubernetes_sd_configs: [{role: node}]
+`)
+		args := []string{"targets", "--config", config, "-o", "json",
+			"--server", c.URL, "--client-certificate", cert, "--client-key", key, "--certificate-authority", c.CAFile}
+		code, stdout, stderr := runCLI(t, args...)
+		if code != exitFailed {
+			t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailed, stderr)
+		}
+		want := `User "no-pods" (groups no-pod-readers) cannot list pods in all namespaces: needed by job "slices" (role endpointslice)`
+		if !strings.Contains(stderr, want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("stderr is not one line naming the refused list and the job:\n%s", stderr)
+		}
+		var rep report.Report
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatalf("partial output is not the JSON contract: %v\n%s", err, stdout)
+		}
+		partial := map[string]bool{}
+		for _, j := range rep.Jobs {
+			partial[j.Job] = j.Partial
+		}
+		if !rep.Partial || !slices.Contains(rep.PartialReasons, want) || !partial["slices"] || partial["nodes"] {
+			t.Errorf("want the report and job slices marked partial (reason %q), job nodes not: partial=%v reasons=%q jobs=%v", want, rep.Partial, rep.PartialReasons, partial)
+		}
+		code, stdout2, _ := runCLI(t, append(args, "--allow-partial")...)
+		if code != exitOK || stdout2 != stdout {
+			t.Errorf("--allow-partial: exit %d, or output differs from the marked partial output", code)
 		}
 	})
 }
