@@ -10,7 +10,7 @@ import (
 
 // JSONStream writes a Report in JSON one target at a time, byte for byte as
 // Write does with the whole Report, so that a run over a large cluster
-// never holds every target's report: Begin with the report's head, then for
+// never holds every target's report: NewJSONStream with the report's head, then for
 // each job BeginJob, Target for each of its targets, and EndJob; Close at
 // the end. Errors stick: after the first, every call returns it.
 type JSONStream struct {

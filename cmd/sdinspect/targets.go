@@ -147,9 +147,10 @@ func parseRole(s string) (kubernetes.Role, error) {
 // receives notes about what cannot be evaluated offline.
 func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
 	rep := reportHeader(objs)
+	partial := objs.partialJobs()
 	err := eachJob(jobs, o, func(job *promconfig.Job, built func()) error {
 		j := jobHeader(job)
-		j.Partial = objs.partialJobs()[j.Job]
+		j.Partial = partial[j.Job]
 		j.Targets = []report.Target{}
 		err := eachResult(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, warn, func(r *relabel.Target) {
 			count(&j.Summary, r)
@@ -159,7 +160,10 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		rep.Jobs = append(rep.Jobs, j)
 		return err
 	})
-	return rep, err
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
 }
 
 // reportHeader is the report of a run over objs without its jobs.
