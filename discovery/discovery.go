@@ -98,16 +98,13 @@ func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*target
 // group before taking the next never holds them all. It stops early when
 // yield returns false.
 func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*targetgroup.Group) bool) error {
-	if cfg == nil {
-		return errors.New("discovering targets: no kubernetes_sd_config")
+	if err := Validate(cfg); err != nil {
+		return err
 	}
 	if snap == nil {
 		snap = &Snapshot{}
 	}
-	sel, err := parseSelectors(cfg.Selectors)
-	if err != nil {
-		return fmt.Errorf("role %q: %w", cfg.Role, err)
-	}
+	sel, _ := parseSelectors(cfg.Selectors)
 	scope := newNamespaceScope(cfg.NamespaceDiscovery, opts.OwnNamespace)
 	b := &builder{
 		attach:        cfg.AttachMetadata,
@@ -128,10 +125,25 @@ func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*ta
 		eachGroup(b, selectObjects(snap.EndpointSlices, &scope, sel.endpointSlice, endpointSliceFields), b.buildEndpointSlice, yield)
 	case kubernetes.RoleIngress:
 		eachGroup(b, selectObjects(snap.Ingresses, &scope, sel.ingress, ingressFields), b.buildIngress, yield)
-	default:
-		return fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
 	}
 	return nil
+}
+
+// Validate returns the error Each and Discover would return for cfg
+// whatever the objects: a selector the API server would refuse, or an
+// unknown role. They return no other.
+func Validate(cfg *kubernetes.SDConfig) error {
+	if cfg == nil {
+		return errors.New("discovering targets: no kubernetes_sd_config")
+	}
+	if _, err := parseSelectors(cfg.Selectors); err != nil {
+		return fmt.Errorf("role %q: %w", cfg.Role, err)
+	}
+	switch cfg.Role {
+	case kubernetes.RoleNode, kubernetes.RolePod, kubernetes.RoleService, kubernetes.RoleEndpoint, kubernetes.RoleEndpointSlice, kubernetes.RoleIngress:
+		return nil
+	}
+	return fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
 }
 
 // eachGroup builds one group per object, in the order of the objects' keys,

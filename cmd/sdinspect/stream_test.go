@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -63,5 +65,35 @@ func TestStreamJSONSameAsEvaluate(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestStreamJSONErrorBeforeOutput: an error in any job, however late,
+// stops the run before a byte is written.
+func TestStreamJSONErrorBeforeOutput(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	err := os.WriteFile(path, []byte(`scrape_configs:
+- job_name: a
+  kubernetes_sd_configs: [{role: pod}]
+- job_name: b
+  kubernetes_sd_configs: [{role: pod, selectors: [{role: pod, field: "spec.unknownField=x"}]}]
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := promconfig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	o := &targetsOptions{show: showAll}
+	objs := &objects{all: gencluster.Generate(2, gencluster.Size{Namespaces: 2, Nodes: 3, Apps: 3})}
+	_, err = o.streamJSON(&out, cfg.Jobs, objs, func(string) {})
+	if err == nil || !strings.Contains(err.Error(), `job "b": kubernetes_sd_configs[0] (role pod)`) {
+		t.Errorf("error %v, want one naming job b's kubernetes_sd_configs[0]", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("wrote %d bytes before failing", out.Len())
 	}
 }

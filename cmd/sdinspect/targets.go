@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -149,10 +151,13 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 	rep := reportHeader(objs)
 	partial := objs.partialJobs()
 	err := eachJob(jobs, o, func(job *promconfig.Job, built func()) error {
+		if err := checkJob(job, o, warn); err != nil {
+			return err
+		}
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		j.Targets = []report.Target{}
-		err := eachResult(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, warn, func(r *relabel.Target) {
+		err := eachResult(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, func(r *relabel.Target) {
 			count(&j.Summary, r)
 			j.Targets = append(j.Targets, buildTarget(job, r))
 			built()
@@ -197,7 +202,7 @@ func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Jo
 // eachResult discovers job's targets over objs and relabels them, calling
 // fn with each result in the order of the report, one target group at a
 // time: nothing of a group is kept once fn has seen it.
-func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, warn func(string), fn func(*relabel.Target)) error {
+func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, fn func(*relabel.Target)) error {
 	pool := relabel.NewPool(job.Scrape, opts)
 	var results []relabel.Target
 	relabelGroup := func(g *targetgroup.Group) bool {
@@ -208,17 +213,33 @@ func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, opts relabe
 		return true
 	}
 	for i, sd := range job.Kubernetes {
-		if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
-			warn(fmt.Sprintf("job %q: kubernetes_sd_configs[%d] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)", job.Scrape.JobName, i))
-		}
 		if err := discovery.Each(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace}, relabelGroup); err != nil {
-			return fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, sd.Role, err)
+			return sdError(job, i, err)
 		}
 	}
 	for _, g := range job.Groups {
 		relabelGroup(g)
 	}
 	return nil
+}
+
+// checkJob returns the error eachResult would return for job whatever the
+// objects (it returns no other), and sends warn what cannot be evaluated
+// offline.
+func checkJob(job *promconfig.Job, o *inputOptions, warn func(string)) error {
+	for i, sd := range job.Kubernetes {
+		if sd.NamespaceDiscovery.IncludeOwnNamespace && o.ownNamespace == "" {
+			warn(fmt.Sprintf("job %q: kubernetes_sd_configs[%d] sets namespaces.own_namespace, which only a pod can resolve; its own namespace is left out (give --own-namespace)", job.Scrape.JobName, i))
+		}
+		if err := discovery.Validate(sd); err != nil {
+			return sdError(job, i, err)
+		}
+	}
+	return nil
+}
+
+func sdError(job *promconfig.Job, i int, err error) error {
+	return fmt.Errorf("job %q: kubernetes_sd_configs[%d] (role %s): %w", job.Scrape.JobName, i, job.Kubernetes[i].Role, err)
 }
 
 // load reads the jobs, and the objects from files (--from) or from the
@@ -306,31 +327,34 @@ func (o *targetsOptions) run(ctx context.Context, s streams) error {
 
 // streamJSON writes the report as JSON one target at a time, so that a run
 // over a large cluster never holds every target's report. A job's summary
-// comes before its targets, so every job is evaluated twice: first all of
-// them for their summaries (any error then stops the run before anything
-// is written), then each again for its targets. Both passes give the same
-// results: discovery and relabeling depend on nothing else.
+// comes before its targets, so every job is evaluated twice: first for its
+// summary, then for its targets, which are written as they come. The
+// summaries are computed in the background, in job order, by as many
+// workers as there are processors, so that later jobs' summaries are ready
+// by the time the earlier jobs' targets are written. Both passes give the
+// same results: discovery and relabeling depend on nothing else. Every
+// error they can meet is found by checkJob before anything is written.
 func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *objects, warn func(string)) (*report.Report, error) {
-	rep := reportHeader(objs)
-	partial := objs.partialJobs()
-	heads := make([]report.Job, len(jobs))
-	for i, job := range jobs {
-		heads[i] = jobHeader(job)
-		heads[i].Partial = partial[heads[i].Job]
-		if err := eachResult(job, objs, &o.input, relabel.Options{}, warn, func(r *relabel.Target) { count(&heads[i].Summary, r) }); err != nil {
+	for _, job := range jobs {
+		if err := checkJob(job, &o.input, warn); err != nil {
 			return nil, err
 		}
 	}
+	heads, done := o.summaries(jobs, objs)
+	rep := reportHeader(objs)
 	out := report.NewJSONStream(w, rep)
 	n := 0
 	err := eachJob(jobs, &o.input, func(job *promconfig.Job, built func()) error {
+		if err := <-done[n]; err != nil {
+			return err
+		}
 		if err := out.BeginJob(&heads[n]); err != nil {
 			return err
 		}
 		n++
 		var werr error
 		var sorted report.SortedLabels
-		err := eachResult(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true}, func(string) {}, func(r *relabel.Target) {
+		err := eachResult(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true}, func(r *relabel.Target) {
 			built()
 			if werr == nil && o.show.keeps(string(r.State)) {
 				t := targetWithoutLabels(job, r)
@@ -347,4 +371,31 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		return nil, err
 	}
 	return rep, out.Close()
+}
+
+// summaries starts computing the head of every job's report, summary
+// included; done[i] receives the outcome for jobs[i] once heads[i] is
+// complete. Workers take the jobs in order; each job is one worker's.
+func (o *targetsOptions) summaries(jobs []*promconfig.Job, objs *objects) (heads []report.Job, done []chan error) {
+	heads = make([]report.Job, len(jobs))
+	done = make([]chan error, len(jobs))
+	partial := objs.partialJobs()
+	for i, job := range jobs {
+		heads[i] = jobHeader(job)
+		heads[i].Partial = partial[heads[i].Job]
+		done[i] = make(chan error, 1)
+	}
+	var next atomic.Int64
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		go func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				done[i] <- eachResult(jobs[i], objs, &o.input, relabel.Options{}, func(r *relabel.Target) { count(&heads[i].Summary, r) })
+			}
+		}()
+	}
+	return heads, done
 }
