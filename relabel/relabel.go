@@ -14,6 +14,9 @@ package relabel
 import (
 	"errors"
 	"fmt"
+	"hash"
+	"hash/fnv"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,7 +156,8 @@ func Apply(cfg *config.ScrapeConfig, groups []*targetgroup.Group, opts Options) 
 
 // Pool relabels a job's targets one group at a time, as Apply does, for
 // callers that do not keep every target's result: of the targets seen so
-// far it keeps only the kept ones' labels, to find duplicates.
+// far it keeps only two hashes of each kept one's labels, to find
+// duplicates.
 type Pool struct {
 	cfg  *config.ScrapeConfig
 	opts Options
@@ -161,6 +165,7 @@ type Pool struct {
 	// kept maps the hash of a kept target's labels to the first kept
 	// targets with that hash.
 	kept map[uint64][]keptTarget
+	fnv  hash.Hash64
 	// before and after are scratch space for tracing rules that may
 	// change any label.
 	before, after []labels.Label
@@ -168,14 +173,17 @@ type Pool struct {
 }
 
 type keptTarget struct {
-	ref    *Ref
-	labels labels.Labels
+	ref *Ref
+	// fnv is a second, independent hash of the labels: equal labels.Hash
+	// and fnv stand for equal labels (two label sets differ but agree on
+	// both once in 2^128), and cost 8 bytes rather than the labels.
+	fnv uint64
 }
 
 // NewPool returns a Pool for cfg, which must come from Prometheus's config
 // loader.
 func NewPool(cfg *config.ScrapeConfig, opts Options) *Pool {
-	return &Pool{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), kept: map[uint64][]keptTarget{}}
+	return &Pool{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), kept: map[uint64][]keptTarget{}, fnv: fnv.New64a()}
 }
 
 // Group appends the results for g's targets to out, in order, and returns
@@ -288,17 +296,33 @@ func diffLabels(a, b []labels.Label) []Change {
 }
 
 // markDuplicate links a kept target to the first earlier kept target with
-// identical labels. Prometheus hashes the full label set and the scrape
-// URL; the URL is a function of the labels and the job, so labels suffice.
+// identical labels. Prometheus itself tells targets apart by a hash of the
+// full label set and the scrape URL; the URL is a function of the labels
+// and the job, so labels suffice.
 func (p *Pool) markDuplicate(r *Target) {
-	h := r.Labels.Hash()
+	h, f := r.Labels.Hash(), p.fnvHash(r.Labels)
 	for _, k := range p.kept[h] {
-		if labels.Equal(k.labels, r.Labels) {
+		if k.fnv == f {
 			r.DuplicateOf = k.ref
 			return
 		}
 	}
-	p.kept[h] = append(p.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, labels: r.Labels})
+	p.kept[h] = append(p.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, fnv: f})
+}
+
+// fnvHash is FNV-1a over the labels' names and values, each followed by
+// 0xff, a byte no UTF-8 text holds (a kept target's labels are valid
+// UTF-8: finish checks them).
+func (p *Pool) fnvHash(ls labels.Labels) uint64 {
+	p.fnv.Reset()
+	sep := []byte{0xff}
+	ls.Range(func(l labels.Label) {
+		io.WriteString(p.fnv, l.Name)
+		p.fnv.Write(sep)
+		io.WriteString(p.fnv, l.Value)
+		p.fnv.Write(sep)
+	})
+	return p.fnv.Sum64()
 }
 
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs
