@@ -132,6 +132,9 @@ func lastLine(n *yaml.Node) int {
 
 var typeErrorLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
+// lineBreaks escapes line breaks, to keep an error on one line.
+var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
+
 // locateDecodeError turns an error of the strict decode into one line that
 // says where the problem is. Field errors carry their line; errors raised by
 // the relabel config's own unmarshaler (unknown action, bad regex) do not, so
@@ -140,6 +143,8 @@ func locateDecodeError(path string, err error, entries []any, positions []Positi
 	if te, ok := errors.AsType[*yamlv2.TypeError](err); ok {
 		msgs := make([]string, 0, len(te.Errors))
 		for _, e := range te.Errors {
+			// A value quoted in the message may span lines.
+			e = lineBreaks.Replace(e)
 			m := typeErrorLine.FindStringSubmatch(e)
 			if m == nil {
 				msgs = append(msgs, fmt.Sprintf("%s: %s", path, e))
