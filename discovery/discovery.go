@@ -98,13 +98,13 @@ func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*target
 // group before taking the next never holds them all. It stops early when
 // yield returns false.
 func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*targetgroup.Group) bool) error {
-	if err := Validate(cfg); err != nil {
+	sel, err := validate(cfg)
+	if err != nil {
 		return err
 	}
 	if snap == nil {
 		snap = &Snapshot{}
 	}
-	sel, _ := parseSelectors(cfg.Selectors)
 	scope := newNamespaceScope(cfg.NamespaceDiscovery, opts.OwnNamespace)
 	b := &builder{
 		attach:        cfg.AttachMetadata,
@@ -133,17 +133,24 @@ func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*ta
 // whatever the objects: a selector the API server would refuse, or an
 // unknown role. They return no other.
 func Validate(cfg *kubernetes.SDConfig) error {
+	_, err := validate(cfg)
+	return err
+}
+
+// validate is Validate, returning the parsed selectors.
+func validate(cfg *kubernetes.SDConfig) (selectors, error) {
 	if cfg == nil {
-		return errors.New("discovering targets: no kubernetes_sd_config")
+		return selectors{}, errors.New("discovering targets: no kubernetes_sd_config")
 	}
-	if _, err := parseSelectors(cfg.Selectors); err != nil {
-		return fmt.Errorf("role %q: %w", cfg.Role, err)
+	sel, err := parseSelectors(cfg.Selectors)
+	if err != nil {
+		return selectors{}, fmt.Errorf("role %q: %w", cfg.Role, err)
 	}
 	switch cfg.Role {
 	case kubernetes.RoleNode, kubernetes.RolePod, kubernetes.RoleService, kubernetes.RoleEndpoint, kubernetes.RoleEndpointSlice, kubernetes.RoleIngress:
-		return nil
+		return sel, nil
 	}
-	return fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
+	return selectors{}, fmt.Errorf("unknown Kubernetes SD role %q", cfg.Role)
 }
 
 // eachGroup builds one group per object, in the order of the objects' keys,

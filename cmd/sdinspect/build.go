@@ -8,18 +8,6 @@ import (
 	"github.com/sdinspect/sdinspect/report"
 )
 
-// buildJob turns a job's relabel results into the report's wire form,
-// naming each rule by its index, action and position.
-func buildJob(job *promconfig.Job, results []relabel.Target) report.Job {
-	out := jobHeader(job)
-	out.Targets = make([]report.Target, 0, len(results))
-	for i := range results {
-		count(&out.Summary, &results[i])
-		out.Targets = append(out.Targets, buildTarget(job, &results[i]))
-	}
-	return out
-}
-
 // jobHeader is the report of job without its targets.
 func jobHeader(job *promconfig.Job) report.Job {
 	return report.Job{Job: job.Scrape.JobName, File: job.Pos.File, Line: job.Pos.Line, NotRun: job.NotRun}
