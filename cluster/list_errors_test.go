@@ -23,6 +23,8 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
+
+	"github.com/sdinspect/sdinspect/discovery"
 )
 
 // forbidden is the error the RBAC authorizer gives for a LIST.
@@ -210,11 +212,7 @@ func TestListRestartsExpiredLists(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var names []string
-			for _, p := range snap.Pods {
-				names = append(names, p.Name)
-			}
-			if diff := cmp.Diff([]string{"p0", "p1", "p2", "p3", "p4"}, names); diff != "" {
+			if diff := cmp.Diff([]string{"p0", "p1", "p2", "p3", "p4"}, podNames(snap)); diff != "" {
 				t.Errorf("pods (-want +got):\n%s", diff)
 			}
 		})
@@ -329,4 +327,13 @@ func TestListUnreachable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// podNames lists the names of snap's pods, in order.
+func podNames(snap *discovery.Snapshot) []string {
+	var names []string
+	for _, p := range snap.Pods {
+		names = append(names, p.Name)
+	}
+	return names
 }

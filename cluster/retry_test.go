@@ -183,11 +183,7 @@ func TestListRetries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var names []string
-			for _, p := range snap.Pods {
-				names = append(names, p.Name)
-			}
-			if diff := cmp.Diff(tt.wantPods, names); diff != "" {
+			if diff := cmp.Diff(tt.wantPods, podNames(snap)); diff != "" {
 				t.Errorf("pods (-want +got):\n%s", diff)
 			}
 		})
