@@ -157,19 +157,67 @@ func Apply(cfg *config.ScrapeConfig, groups []*targetgroup.Group, opts Options) 
 // Pool relabels a job's targets one group at a time, as Apply does, for
 // callers that do not keep every target's result: of the targets seen so
 // far it keeps only two hashes of each kept one's labels, to find
-// duplicates.
+// duplicates. It is a Relabeler and a Duplicates in one; callers that
+// relabel groups on several goroutines use those apart.
 type Pool struct {
+	r *Relabeler
+	d *Duplicates
+}
+
+// NewPool returns a Pool for cfg, which must come from Prometheus's config
+// loader.
+func NewPool(cfg *config.ScrapeConfig, opts Options) *Pool {
+	return &Pool{r: NewRelabeler(cfg, opts), d: NewDuplicates()}
+}
+
+// Group appends the results for g's targets to out, in order, and returns
+// it. Groups are to be given in the order Prometheus would see them:
+// DuplicateOf points at the first of identical kept targets.
+func (p *Pool) Group(out []Target, g *targetgroup.Group) []Target {
+	n := len(out)
+	out = p.r.Group(out, g)
+	p.d.Mark(out[n:])
+	return out
+}
+
+// Relabeler relabels targets without looking for duplicates, which needs
+// every earlier target: Duplicates does that. A Relabeler is not safe for
+// concurrent use; several may relabel the groups of one job at once.
+type Relabeler struct {
 	cfg  *config.ScrapeConfig
 	opts Options
 	lb   *labels.Builder
-	// kept maps the hash of a kept target's labels to the first kept
-	// targets with that hash.
-	kept map[uint64][]keptTarget
-	fnv  hash.Hash64
 	// before and after are scratch space for tracing rules that may
 	// change any label.
 	before, after []labels.Label
 	scratch       labels.ScratchBuilder
+}
+
+// NewRelabeler returns a Relabeler for cfg, which must come from
+// Prometheus's config loader.
+func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
+	return &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels())}
+}
+
+// Group appends the results for g's targets to out, in order, and returns
+// it; none is marked a duplicate.
+func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
+	for i, t := range g.Targets {
+		r := p.apply(t, g.Labels)
+		r.Source, r.Index = g.Source, i
+		out = append(out, r)
+	}
+	return out
+}
+
+// Duplicates finds the kept targets whose labels equal those of an earlier
+// kept target of the same job. Of the targets it has seen it keeps only two
+// hashes of each kept one's labels.
+type Duplicates struct {
+	// kept maps the hash of a kept target's labels to the first kept
+	// targets with that hash.
+	kept map[uint64][]keptTarget
+	fnv  hash.Hash64
 }
 
 type keptTarget struct {
@@ -180,28 +228,23 @@ type keptTarget struct {
 	fnv uint64
 }
 
-// NewPool returns a Pool for cfg, which must come from Prometheus's config
-// loader.
-func NewPool(cfg *config.ScrapeConfig, opts Options) *Pool {
-	return &Pool{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), kept: map[uint64][]keptTarget{}, fnv: fnv.New64a()}
+// NewDuplicates returns a Duplicates that has seen no target.
+func NewDuplicates() *Duplicates {
+	return &Duplicates{kept: map[uint64][]keptTarget{}, fnv: fnv.New64a()}
 }
 
-// Group appends the results for g's targets to out, in order, and returns
-// it. Groups are to be given in the order Prometheus would see them:
-// DuplicateOf points at the first of identical kept targets.
-func (p *Pool) Group(out []Target, g *targetgroup.Group) []Target {
-	for i, t := range g.Targets {
-		r := p.apply(t, g.Labels)
-		r.Source, r.Index = g.Source, i
-		if r.State == Kept {
-			p.markDuplicate(&r)
+// Mark sets DuplicateOf of each kept target in ts that repeats the labels
+// of a kept target seen earlier, in ts or in an earlier call. Targets are to
+// be given in the order Prometheus would see them.
+func (d *Duplicates) Mark(ts []Target) {
+	for i := range ts {
+		if ts[i].State == Kept {
+			d.mark(&ts[i])
 		}
-		out = append(out, r)
 	}
-	return out
 }
 
-func (p *Pool) apply(t, tg model.LabelSet) Target {
+func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	lb := p.lb
 	scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
@@ -235,7 +278,7 @@ func (p *Pool) apply(t, tg model.LabelSet) Target {
 // label named in advance are watched through that label; the others
 // (labelmap, labeldrop, labelkeep, a templated target_label) by comparing
 // every label before and after.
-func (p *Pool) traced(rule *promrelabel.Config) (bool, []Change) {
+func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
 	lb := p.lb
 	switch rule.Action {
 	case promrelabel.Keep, promrelabel.Drop, promrelabel.KeepEqual, promrelabel.DropEqual:
@@ -295,34 +338,34 @@ func diffLabels(a, b []labels.Label) []Change {
 	return out
 }
 
-// markDuplicate links a kept target to the first earlier kept target with
+// mark links a kept target to the first earlier kept target with
 // identical labels. Prometheus itself tells targets apart by a hash of the
 // full label set and the scrape URL; the URL is a function of the labels
 // and the job, so labels suffice.
-func (p *Pool) markDuplicate(r *Target) {
-	h, f := r.Labels.Hash(), p.fnvHash(r.Labels)
-	for _, k := range p.kept[h] {
+func (d *Duplicates) mark(r *Target) {
+	h, f := r.Labels.Hash(), d.fnvHash(r.Labels)
+	for _, k := range d.kept[h] {
 		if k.fnv == f {
 			r.DuplicateOf = k.ref
 			return
 		}
 	}
-	p.kept[h] = append(p.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, fnv: f})
+	d.kept[h] = append(d.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, fnv: f})
 }
 
 // fnvHash is FNV-1a over the labels' names and values, each followed by
 // 0xff, a byte no UTF-8 text holds (a kept target's labels are valid
 // UTF-8: finish checks them).
-func (p *Pool) fnvHash(ls labels.Labels) uint64 {
-	p.fnv.Reset()
+func (d *Duplicates) fnvHash(ls labels.Labels) uint64 {
+	d.fnv.Reset()
 	sep := []byte{0xff}
 	ls.Range(func(l labels.Label) {
-		io.WriteString(p.fnv, l.Name)
-		p.fnv.Write(sep)
-		io.WriteString(p.fnv, l.Value)
-		p.fnv.Write(sep)
+		io.WriteString(d.fnv, l.Name)
+		d.fnv.Write(sep)
+		io.WriteString(d.fnv, l.Value)
+		d.fnv.Write(sep)
 	})
-	return p.fnv.Sum64()
+	return d.fnv.Sum64()
 }
 
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs

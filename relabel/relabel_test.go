@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -228,6 +229,54 @@ func TestDuplicatesMerged(t *testing.T) {
 	first := &relabel.Ref{Source: "ingress/a/b", Index: 0}
 	if diff := cmp.Diff([]*relabel.Ref{nil, first, first, nil}, dups); diff != "" {
 		t.Errorf("DuplicateOf (-want +got):\n%s", diff)
+	}
+}
+
+// TestRelabelersAndDuplicatesApart holds what callers get from several
+// Relabelers on their own goroutines, with Duplicates marking the results
+// in group order, equal to Apply.
+func TestRelabelersAndDuplicatesApart(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, rulesForProperty)
+	groups := randomGroups(rand.New(rand.NewPCG(3, 4)), 400)
+	for _, opts := range []relabel.Options{{}, {Trace: true, Discovered: true}} {
+		want := relabel.Apply(cfg, groups, opts)
+		const workers = 3
+		parts := make([][]relabel.Target, len(groups))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				r := relabel.NewRelabeler(cfg, opts)
+				for i := w; i < len(groups); i += workers {
+					parts[i] = r.Group(nil, groups[i])
+				}
+			})
+		}
+		wg.Wait()
+		d := relabel.NewDuplicates()
+		var got []relabel.Target
+		dups := 0
+		for _, p := range parts {
+			d.Mark(p)
+			for _, r := range p {
+				if r.DuplicateOf != nil {
+					dups++
+				}
+			}
+			got = append(got, p...)
+		}
+		if dups == 0 {
+			t.Fatal("no duplicate among the random targets: the property is not exercised")
+		}
+		opt := cmp.Comparer(func(a, b relabel.Target) bool {
+			return a.Source == b.Source && a.Index == b.Index && a.State == b.State && a.DroppedBy == b.DroppedBy &&
+				labels.Equal(a.Labels, b.Labels) && fmt.Sprint(a.Err) == fmt.Sprint(b.Err) &&
+				cmp.Equal(a.DuplicateOf, b.DuplicateOf) && cmp.Equal(a.Trace, b.Trace) &&
+				labels.Equal(a.Discovered(), b.Discovered())
+		})
+		if diff := cmp.Diff(want, got, opt); diff != "" {
+			t.Errorf("%+v: apart (-Apply +Relabelers and Duplicates):\n%s", opts, diff)
+		}
 	}
 }
 
