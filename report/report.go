@@ -33,8 +33,10 @@ type Job struct {
 	// Partial is set when objects this job needs could not be listed, so
 	// its targets are incomplete.
 	Partial bool     `json:"partial,omitempty" yaml:"partial,omitempty"`
-	Summary Summary  `json:"summary" yaml:"summary"`
 	Targets []Target `json:"targets" yaml:"targets"`
+	// Summary follows the targets so that a job's targets can be
+	// written as they are found (JSONStream).
+	Summary Summary `json:"summary" yaml:"summary"`
 }
 
 // Summary counts a job's targets by state. Discovered is the sum of Kept,

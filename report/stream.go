@@ -10,9 +10,10 @@ import (
 
 // JSONStream writes a Report in JSON one target at a time, byte for byte as
 // Write does with the whole Report, so that a run over a large cluster
-// never holds every target's report: NewJSONStream with the report's head, then for
-// each job BeginJob, Target for each of its targets, and EndJob; Close at
-// the end. Errors stick: after the first, every call returns it.
+// never holds every target's report: NewJSONStream with the report's head,
+// then for each job BeginJob, Target for each of its targets, and EndJob
+// with its summary; Close at the end. Errors stick: after the first, every
+// call returns it.
 type JSONStream struct {
 	w       *bufio.Writer
 	jobs    int // jobs begun
@@ -34,28 +35,32 @@ func NewJSONStream(w io.Writer, r *Report) *JSONStream {
 	s := &JSONStream{w: bufio.NewWriterSize(w, 64<<10)}
 	head := *r
 	head.Jobs = []Job{}
-	s.writeOpen(&head, "", `"jobs": `)
+	if before, _, ok := s.split(&head, "", `"jobs": `); ok {
+		s.write(before)
+	}
 	return s
 }
 
-// writeOpen writes v, indented by prefix, up to the empty array that its
-// last field, named by key, holds: the array is written by the caller.
-func (s *JSONStream) writeOpen(v any, prefix, key string) {
+// split marshals v, indented by prefix, and cuts it around the empty array
+// held by its field named key, which must be a member of v itself: before
+// ends with the array's "[", after starts with its "]".
+func (s *JSONStream) split(v any, prefix, key string) (before, after []byte, ok bool) {
 	if s.err != nil {
-		return
+		return nil, nil, false
 	}
 	b, err := json.MarshalIndent(v, prefix, "  ")
 	if err != nil {
 		s.err = err
-		return
+		return nil, nil, false
 	}
-	tail := []byte(key + "[]\n" + prefix + "}")
-	if !bytes.HasSuffix(b, tail) {
-		s.err = fmt.Errorf("report: %T does not end with %s", v, key)
-		return
+	member := []byte("\n" + prefix + "  " + key + "[]")
+	i := bytes.Index(b, member)
+	if i < 0 {
+		s.err = fmt.Errorf("report: %T has no member %s", v, key)
+		return nil, nil, false
 	}
-	s.write(b[:len(b)-len(tail)+len(key)])
-	s.write([]byte("["))
+	i += len(member) - 1
+	return b[:i], b[i:], true
 }
 
 func (s *JSONStream) write(b []byte) {
@@ -64,7 +69,8 @@ func (s *JSONStream) write(b []byte) {
 	}
 }
 
-// BeginJob starts a job with j's fields but its targets, which are ignored.
+// BeginJob starts a job with j's fields before its targets, which are
+// ignored, as the rest of j: EndJob writes that.
 func (s *JSONStream) BeginJob(j *Job) error {
 	if s.jobs > 0 {
 		s.write([]byte(","))
@@ -74,7 +80,9 @@ func (s *JSONStream) BeginJob(j *Job) error {
 	s.targets = 0
 	head := *j
 	head.Targets = []Target{}
-	s.writeOpen(&head, jobIndent, `"targets": `)
+	if before, _, ok := s.split(&head, jobIndent, `"targets": `); ok {
+		s.write(before)
+	}
 	return s.err
 }
 
@@ -84,27 +92,43 @@ func (s *JSONStream) Target(t *Target) error { return s.TargetSorted(t, nil) }
 // TargetSorted writes one target of the current job, whose label sets are
 // given by sorted, if not nil, instead of by t's maps.
 func (s *JSONStream) TargetSorted(t *Target, sorted *SortedLabels) error {
-	if s.err != nil {
+	s.buf = AppendTarget(s.buf[:0], t, sorted)
+	return s.Targets(s.buf, 1)
+}
+
+// AppendTarget appends to b the bytes by which JSONStream writes t, with
+// sorted as for TargetSorted, for callers that encode targets on other
+// goroutines and write them in order with Targets.
+func AppendTarget(b []byte, t *Target, sorted *SortedLabels) []byte {
+	b = append(b, ",\n"+targetIndent...)
+	return appendTarget(b, t, sorted, targetIndent)
+}
+
+// Targets writes n targets of the current job, encoded one after the other
+// by AppendTarget.
+func (s *JSONStream) Targets(b []byte, n int) error {
+	if s.err != nil || n == 0 {
 		return s.err
 	}
-	if s.targets > 0 {
-		s.buf = append(s.buf[:0], ',')
-	} else {
-		s.buf = s.buf[:0]
+	if s.targets == 0 {
+		b = b[1:] // the first target follows no other
 	}
-	s.buf = append(s.buf, "\n"+targetIndent...)
-	s.buf = appendTarget(s.buf, t, sorted, targetIndent)
-	s.write(s.buf)
-	s.targets++
+	s.write(b)
+	s.targets += n
 	return s.err
 }
 
-// EndJob ends the current job.
-func (s *JSONStream) EndJob() error {
+// EndJob ends the current job with j's fields after its targets, which
+// are ignored: its summary.
+func (s *JSONStream) EndJob(j *Job) error {
 	if s.targets > 0 {
 		s.write([]byte("\n" + jobIndent + "  "))
 	}
-	s.write([]byte("]\n" + jobIndent + "}"))
+	tail := *j
+	tail.Targets = []Target{}
+	if _, after, ok := s.split(&tail, jobIndent, `"targets": `); ok {
+		s.write(after)
+	}
 	return s.err
 }
 

@@ -31,26 +31,45 @@ func TestJSONStreamSameAsWrite(t *testing.T) {
 		if err := report.Write(&want, report.JSON, r); err != nil {
 			t.Fatal(err)
 		}
-		var got bytes.Buffer
-		s := report.NewJSONStream(&got, r)
-		for i := range r.Jobs {
-			if err := s.BeginJob(&r.Jobs[i]); err != nil {
-				t.Fatal(err)
-			}
-			for k := range r.Jobs[i].Targets {
-				if err := s.Target(&r.Jobs[i].Targets[k]); err != nil {
+		for _, batch := range []int{1, 2} {
+			var got bytes.Buffer
+			s := report.NewJSONStream(&got, r)
+			for i := range r.Jobs {
+				// The summary is only known once the targets are: BeginJob
+				// must not need it.
+				head := r.Jobs[i]
+				head.Summary = report.Summary{}
+				if err := s.BeginJob(&head); err != nil {
+					t.Fatal(err)
+				}
+				ts := r.Jobs[i].Targets
+				for k := 0; k < len(ts); k += batch {
+					if batch == 1 {
+						if err := s.Target(&ts[k]); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
+					// Targets encoded elsewhere, written batch by batch.
+					var b []byte
+					n := 0
+					for ; n < batch && k+n < len(ts); n++ {
+						b = report.AppendTarget(b, &ts[k+n], nil)
+					}
+					if err := s.Targets(b, n); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := s.EndJob(&r.Jobs[i]); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := s.EndJob(); err != nil {
+			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
-			t.Errorf("%s: streamed JSON differs from Write (-want +got):\n%s", name, diff)
+			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+				t.Errorf("%s, %d target(s) at a time: streamed JSON differs from Write (-want +got):\n%s", name, batch, diff)
+			}
 		}
 	}
 }
@@ -69,7 +88,7 @@ func TestJSONStreamWriteError(t *testing.T) {
 	r := sample()
 	s := report.NewJSONStream(failingWriter{}, r)
 	_ = s.BeginJob(&r.Jobs[0])
-	_ = s.EndJob()
+	_ = s.EndJob(&r.Jobs[0])
 	if err := s.Close(); err != errDisk {
 		t.Errorf("Close: %v, want %v", err, errDisk)
 	}

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -17,7 +14,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 
 	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/discovery"
@@ -150,18 +146,27 @@ func parseRole(s string) (kubernetes.Role, error) {
 func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
 	rep := reportHeader(objs)
 	partial := objs.partialJobs()
-	err := eachJob(jobs, o, func(job *promconfig.Job, built func()) error {
+	err := eachJob(jobs, o, func(job *promconfig.Job, built func(int)) error {
 		if err := checkJob(job, o, warn); err != nil {
 			return err
 		}
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		j.Targets = []report.Target{}
-		err := eachResult(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, func(r *relabel.Target) {
-			count(&j.Summary, r)
-			j.Targets = append(j.Targets, buildTarget(job, r))
-			built()
-		})
+		err := eachBatch(job, objs, o, relabel.Options{Trace: trace, Discovered: true},
+			func(results []relabel.Target, out *[]report.Target) {
+				for i := range results {
+					*out = append(*out, buildTarget(job, &results[i]))
+				}
+			},
+			func(results []relabel.Target, out *[]report.Target) error {
+				for i := range results {
+					count(&j.Summary, &results[i])
+				}
+				j.Targets = append(j.Targets, *out...)
+				built(len(results))
+				return nil
+			})
 		rep.Jobs = append(rep.Jobs, j)
 		return err
 	})
@@ -182,7 +187,7 @@ func reportHeader(objs *objects) *report.Report {
 
 // eachJob calls fn with every job, showing on the progress line which job
 // and how many targets fn has built, as it counts them by calling built.
-func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Job, built func()) error) error {
+func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Job, built func(int)) error) error {
 	defer o.progress.clear()
 	total := 0
 	for n, job := range jobs {
@@ -192,38 +197,14 @@ func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Jo
 			})
 		}
 		show()
-		if err := fn(job, func() { total++; show() }); err != nil {
+		if err := fn(job, func(n int) { total += n; show() }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// eachResult discovers job's targets over objs and relabels them, calling
-// fn with each result in the order of the report, one target group at a
-// time: nothing of a group is kept once fn has seen it.
-func eachResult(job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, fn func(*relabel.Target)) error {
-	pool := relabel.NewPool(job.Scrape, opts)
-	var results []relabel.Target
-	relabelGroup := func(g *targetgroup.Group) bool {
-		results = pool.Group(results[:0], g)
-		for i := range results {
-			fn(&results[i])
-		}
-		return true
-	}
-	for i, sd := range job.Kubernetes {
-		if err := discovery.Each(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace}, relabelGroup); err != nil {
-			return sdError(job, i, err)
-		}
-	}
-	for _, g := range job.Groups {
-		relabelGroup(g)
-	}
-	return nil
-}
-
-// checkJob returns the error eachResult would return for job whatever the
+// checkJob returns the error eachBatch would return for job whatever the
 // objects (it returns no other), and sends warn what cannot be evaluated
 // offline.
 func checkJob(job *promconfig.Job, o *inputOptions, warn func(string)) error {
@@ -325,47 +306,50 @@ func (o *targetsOptions) run(ctx context.Context, s streams) error {
 	return o.input.partialError(rep)
 }
 
-// streamJSON writes the report as JSON one target at a time, so that a run
-// over a large cluster never holds every target's report. A job's summary
-// comes before its targets, so every job is evaluated twice: first for its
-// summary, then for its targets, which are written as they come. The
-// summaries are computed in the background, in job order, by as many
-// workers as there are processors, so that later jobs' summaries are ready
-// by the time the earlier jobs' targets are written. Both passes give the
-// same results: discovery and relabeling depend on nothing else. Every
-// error they can meet is found by checkJob before anything is written.
+// streamJSON writes the report as JSON one batch of targets at a time, so
+// that a run over a large cluster never holds every target's report: each
+// job's targets are encoded as they are relabeled, on every processor, and
+// written in order; the job's summary follows them. Every error discovery
+// can meet is found by checkJob before anything is written.
 func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *objects, warn func(string)) (*report.Report, error) {
 	for _, job := range jobs {
 		if err := checkJob(job, &o.input, warn); err != nil {
 			return nil, err
 		}
 	}
-	heads, done := o.summaries(jobs, objs)
+	partial := objs.partialJobs()
 	rep := reportHeader(objs)
 	out := report.NewJSONStream(w, rep)
-	n := 0
-	err := eachJob(jobs, &o.input, func(job *promconfig.Job, built func()) error {
-		if err := <-done[n]; err != nil {
+	err := eachJob(jobs, &o.input, func(job *promconfig.Job, built func(int)) error {
+		j := jobHeader(job)
+		j.Partial = partial[j.Job]
+		if err := out.BeginJob(&j); err != nil {
 			return err
 		}
-		if err := out.BeginJob(&heads[n]); err != nil {
+		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true},
+			func(results []relabel.Target, enc *encoded) {
+				var sorted report.SortedLabels
+				for i := range results {
+					r := &results[i]
+					if o.show.keeps(string(r.State)) {
+						t := targetWithoutLabels(job, r)
+						sortLabels(&sorted, r)
+						enc.b = report.AppendTarget(enc.b, &t, &sorted)
+						enc.n++
+					}
+				}
+			},
+			func(results []relabel.Target, enc *encoded) error {
+				for i := range results {
+					count(&j.Summary, &results[i])
+				}
+				built(len(results))
+				return out.Targets(enc.b, enc.n)
+			})
+		if err != nil {
 			return err
 		}
-		n++
-		var werr error
-		var sorted report.SortedLabels
-		err := eachResult(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true}, func(r *relabel.Target) {
-			built()
-			if werr == nil && o.show.keeps(string(r.State)) {
-				t := targetWithoutLabels(job, r)
-				sortLabels(&sorted, r)
-				werr = out.TargetSorted(&t, &sorted)
-			}
-		})
-		if err := cmp.Or(err, werr); err != nil {
-			return err
-		}
-		return out.EndJob()
+		return out.EndJob(&j)
 	})
 	if err != nil {
 		return nil, err
@@ -373,29 +357,8 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 	return rep, out.Close()
 }
 
-// summaries starts computing the head of every job's report, summary
-// included; done[i] receives the outcome for jobs[i] once heads[i] is
-// complete. Workers take the jobs in order; each job is one worker's.
-func (o *targetsOptions) summaries(jobs []*promconfig.Job, objs *objects) (heads []report.Job, done []chan error) {
-	heads = make([]report.Job, len(jobs))
-	done = make([]chan error, len(jobs))
-	partial := objs.partialJobs()
-	for i, job := range jobs {
-		heads[i] = jobHeader(job)
-		heads[i].Partial = partial[heads[i].Job]
-		done[i] = make(chan error, 1)
-	}
-	var next atomic.Int64
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
-		go func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
-					return
-				}
-				done[i] <- eachResult(jobs[i], objs, &o.input, relabel.Options{}, func(r *relabel.Target) { count(&heads[i].Summary, r) })
-			}
-		}()
-	}
-	return heads, done
+// encoded is a batch of targets in JSON.
+type encoded struct {
+	b []byte
+	n int // targets in b
 }

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/sdinspect/sdinspect/discovery"
+	"github.com/sdinspect/sdinspect/internal/gencluster"
+	"github.com/sdinspect/sdinspect/promconfig"
+	"github.com/sdinspect/sdinspect/relabel"
+)
+
+// TestEachBatchSameAsApply holds eachBatch, which relabels batches on
+// several goroutines, to relabel.Apply over discovery.Discover's groups
+// one after the other: the same results in the same order, duplicates
+// pointing at the same targets, and build called once per batch with the
+// results use then sees.
+func TestEachBatchSameAsApply(t *testing.T) {
+	t.Parallel()
+	cfg, err := promconfig.Load(filepath.FromSlash(benchConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A job whose kept targets all repeat the first, in every batch.
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	err = os.WriteFile(path, []byte(`scrape_configs:
+- job_name: same
+  kubernetes_sd_configs: [{role: pod}]
+  relabel_configs:
+  - {target_label: __address__, replacement: "x:1"}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := promconfig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Jobs = append(cfg.Jobs, same.Jobs...)
+	objs := &objects{all: gencluster.Generate(3, gencluster.Size{Namespaces: 4, Nodes: 20, Apps: 30})}
+	equal := cmp.Comparer(func(a, b relabel.Target) bool {
+		return a.Source == b.Source && a.Index == b.Index && a.State == b.State && a.DroppedBy == b.DroppedBy &&
+			labels.Equal(a.Labels, b.Labels) && fmt.Sprint(a.Err) == fmt.Sprint(b.Err) &&
+			cmp.Equal(a.DuplicateOf, b.DuplicateOf) && cmp.Equal(a.Trace, b.Trace) &&
+			labels.Equal(a.Discovered(), b.Discovered())
+	})
+	batches, dups := 0, 0
+	for _, job := range cfg.Jobs {
+		jobBatches := 0
+		for _, opts := range []relabel.Options{{}, {Trace: true, Discovered: true}} {
+			var groups []*targetgroup.Group
+			for _, sd := range job.Kubernetes {
+				gs, err := discovery.Discover(objs.of(sd), sd, discovery.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				groups = append(groups, gs...)
+			}
+			want := relabel.Apply(job.Scrape, append(groups, job.Groups...), opts)
+
+			var got []relabel.Target
+			err := eachBatch(job, objs, &inputOptions{}, opts,
+				func(results []relabel.Target, out *int) { *out = len(results) },
+				func(results []relabel.Target, out *int) error {
+					if *out != len(results) {
+						return fmt.Errorf("build saw %d results, use %d", *out, len(results))
+					}
+					batches++
+					jobBatches++
+					got = append(got, results...)
+					return nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, equal); diff != "" {
+				t.Errorf("job %s %+v (-Apply +eachBatch):\n%s", job.Scrape.JobName, opts, diff)
+			}
+			jobDups := 0
+			for _, r := range got {
+				if r.DuplicateOf != nil {
+					jobDups++
+				}
+			}
+			dups += jobDups
+			if job.Scrape.JobName == "same" && (jobBatches < 4 || jobDups < 100) {
+				t.Fatalf("job same: %d batches, %d duplicates: duplicates across batches are not exercised", jobBatches, jobDups)
+			}
+		}
+	}
+	if batches < 2*len(cfg.Jobs) || dups == 0 {
+		t.Errorf("%d batches, %d duplicates: the cluster is too small to exercise batches and duplicates", batches, dups)
+	}
+}
+
+// TestEachBatchStopsOnError: an error from use ends eachBatch with that
+// error, after no further call of use, whatever the batches in flight.
+func TestEachBatchStopsOnError(t *testing.T) {
+	t.Parallel()
+	cfg, err := promconfig.Load(filepath.FromSlash(benchConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := &objects{all: gencluster.Generate(4, gencluster.Size{Namespaces: 4, Nodes: 20, Apps: 30})}
+	job := cfg.Jobs[0]
+	for _, after := range []int{1, 2, 5} {
+		errStop := errors.New("stop")
+		calls := 0
+		err := eachBatch(job, objs, &inputOptions{}, relabel.Options{},
+			func([]relabel.Target, *struct{}) {},
+			func([]relabel.Target, *struct{}) error {
+				if calls++; calls == after {
+					return errStop
+				}
+				if calls > after {
+					t.Errorf("use called after it failed")
+				}
+				return nil
+			})
+		if err != errStop {
+			t.Errorf("stop after %d batches: eachBatch returned %v, want %v", after, err, errStop)
+		}
+	}
+}
