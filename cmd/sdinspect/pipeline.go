@@ -31,7 +31,8 @@ type batch[T any] struct {
 // goroutines as there are processors. Targets come in batches of whole
 // groups; for each batch, in no set order and possibly concurrently, build
 // is called with the batch's results, duplicates marked, to fill the
-// batch's out; then use is called with the results and out, on the calling
+// batch's out (which holds what build made of an earlier batch, if any, so
+// that its memory can be reused); then use is called with the results and out, on the calling
 // goroutine, batch after batch in the order of the report. Results are the
 // same as relabeling the groups one after the other (relabel.Pool): only
 // marking duplicates needs the targets before, and batches are marked in
@@ -44,6 +45,8 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 	work := make(chan *batch[T])
 	ordered := make(chan *batch[T], 2*workers)
 	stop := make(chan struct{})
+	// free holds batches use is done with, to be filled again.
+	free := make(chan *batch[T], cap(ordered)+workers+1)
 
 	var discoverErr error
 	go func() {
@@ -72,7 +75,14 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 		}
 		discoverErr = eachGroup(job, objs, o, func(g *targetgroup.Group) bool {
 			if cur == nil {
-				cur = &batch[T]{}
+				select {
+				case cur = <-free:
+					clear(cur.groups)
+					clear(cur.results) // let go of what they point at
+					cur.groups, cur.results = cur.groups[:0], cur.results[:0]
+				default:
+					cur = &batch[T]{}
+				}
 			}
 			cur.groups = append(cur.groups, g)
 			if n += len(g.Targets); n >= batchTargets {
@@ -111,6 +121,11 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 		<-b.built
 		if err = use(b.results, &b.out); err != nil {
 			close(stop)
+			continue
+		}
+		select {
+		case free <- b:
+		default:
 		}
 	}
 	wg.Wait()

@@ -155,6 +155,7 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		j.Targets = []report.Target{}
 		err := eachBatch(job, objs, o, relabel.Options{Trace: trace, Discovered: true},
 			func(results []relabel.Target, out *[]report.Target) {
+				*out = (*out)[:0]
 				for i := range results {
 					*out = append(*out, buildTarget(job, &results[i]))
 				}
@@ -328,13 +329,14 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		}
 		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true},
 			func(results []relabel.Target, enc *encoded) {
-				var sorted report.SortedLabels
+				enc.b, enc.n = enc.b[:0], 0
+				sorted := &enc.sorted
 				for i := range results {
 					r := &results[i]
 					if o.show.keeps(string(r.State)) {
 						t := targetWithoutLabels(job, r)
-						sortLabels(&sorted, r)
-						enc.b = report.AppendTarget(enc.b, &t, &sorted)
+						sortLabels(sorted, r)
+						enc.b = report.AppendTarget(enc.b, &t, sorted)
 						enc.n++
 					}
 				}
@@ -359,6 +361,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 
 // encoded is a batch of targets in JSON.
 type encoded struct {
-	b []byte
-	n int // targets in b
+	b      []byte
+	n      int                 // targets in b
+	sorted report.SortedLabels // scratch space
 }
