@@ -191,17 +191,28 @@ type Relabeler struct {
 	// change any label.
 	before, after []labels.Label
 	scratch       labels.ScratchBuilder
+
+	// For Options.Discovered: the labels scrape.PopulateDiscoveredLabels
+	// adds from the job, those of the group being relabeled and those of
+	// a target, each sorted by name.
+	settings, group, target []labels.Label
 }
 
 // NewRelabeler returns a Relabeler for cfg, which must come from
 // Prometheus's config loader.
 func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
-	return &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels())}
+	p := &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels())}
+	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
+	p.settings = sorted(p.lb, nil)
+	return p
 }
 
 // Group appends the results for g's targets to out, in order, and returns
 // it; none is marked a duplicate.
 func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
+	if p.opts.Discovered {
+		p.group = sortedSet(p.group[:0], g.Labels)
+	}
 	for i, t := range g.Targets {
 		r := p.apply(t, g.Labels)
 		r.Source, r.Index = g.Source, i
@@ -249,7 +260,7 @@ func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
 	if p.opts.Discovered {
-		r.discovered = snapshot(lb, &p.scratch)
+		r.discovered = p.discovered(t)
 	}
 	for i, rule := range p.cfg.RelabelConfigs {
 		var keep bool
@@ -300,14 +311,60 @@ func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
 	return keep, diffLabels(p.before, p.after)
 }
 
-// snapshot copies the builder's labels without disturbing it: Builder.Labels
-// would sort the builder's pending labels in place and change which label a
-// later labelmap rule sees last.
-func snapshot(lb *labels.Builder, sb *labels.ScratchBuilder) labels.Labels {
+// discovered returns what scrape.PopulateDiscoveredLabels makes of target
+// t and the group Group is relabeling, as the builder holds it: the
+// target's labels, the group's the target does not have, then the job's
+// settings in place of missing labels; labels with empty values are
+// absent. The group's labels and the settings are sorted once, so a
+// target's only cost is a merge, not sorting every label (Builder.Labels
+// would also sort the builder's pending labels in place and change which
+// label a later labelmap rule sees last).
+func (p *Relabeler) discovered(t model.LabelSet) labels.Labels {
+	p.target = sortedSet(p.target[:0], t)
+	ts, gs, ss := p.target, p.group, p.settings
+	sb := &p.scratch
 	sb.Reset()
-	lb.Range(func(l labels.Label) { sb.Add(l.Name, l.Value) })
-	sb.Sort()
+	for len(ts) > 0 || len(gs) > 0 || len(ss) > 0 {
+		// The least name of the three heads, and its value: the target's,
+		// else the group's, else the job's if the others are empty.
+		name, first := "", true
+		for _, l := range [][]labels.Label{ts, gs, ss} {
+			if len(l) > 0 && (first || l[0].Name < name) {
+				name, first = l[0].Name, false
+			}
+		}
+		value := ""
+		fromGroup := true
+		if len(ts) > 0 && ts[0].Name == name {
+			value, fromGroup = ts[0].Value, false
+			ts = ts[1:]
+		}
+		if len(gs) > 0 && gs[0].Name == name {
+			if fromGroup {
+				value = gs[0].Value
+			}
+			gs = gs[1:]
+		}
+		if len(ss) > 0 && ss[0].Name == name {
+			if value == "" {
+				value = ss[0].Value
+			}
+			ss = ss[1:]
+		}
+		if value != "" {
+			sb.Add(name, value)
+		}
+	}
 	return sb.Labels()
+}
+
+// sortedSet appends ls's labels to buf, sorted by name.
+func sortedSet(buf []labels.Label, ls model.LabelSet) []labels.Label {
+	for n, v := range ls {
+		buf = append(buf, labels.Label{Name: string(n), Value: string(v)})
+	}
+	slices.SortFunc(buf, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) })
+	return buf
 }
 
 // sorted appends the builder's labels to buf, sorted by name.

@@ -334,11 +334,26 @@ func randomGroups(r *rand.Rand, n int) []*targetgroup.Group {
 		if r.IntN(3) == 0 {
 			g.Labels["__meta_kubernetes_pod_annotation_prometheus_io_port"] = model.LabelValue(pick("9090", "x"))
 		}
+		// Labels of the job's settings, set or empty, which the settings
+		// then fill or not.
+		for _, l := range []string{"job", "__scheme__", "__param_format"} {
+			if r.IntN(4) == 0 {
+				g.Labels[model.LabelName(l)] = model.LabelValue(pick("", "x", "https"))
+			}
+		}
 		for range 1 + r.IntN(3) {
-			g.Targets = append(g.Targets, model.LabelSet{
+			t := model.LabelSet{
 				"__address__":                          model.LabelValue(pick("10.0.0.1:80", "10.0.0.2", "[fd00::1]:8080", "fd00::2", "", "h/x:1")),
 				"__meta_kubernetes_pod_container_name": model.LabelValue(pick("c1", "c2")),
-			})
+			}
+			// A target's labels shadow the group's, even when empty.
+			if r.IntN(4) == 0 {
+				t["__meta_kubernetes_pod_phase"] = model.LabelValue(pick("", "Failed"))
+			}
+			if r.IntN(4) == 0 {
+				t["__metrics_path__"] = model.LabelValue(pick("", "/t"))
+			}
+			g.Targets = append(g.Targets, t)
 		}
 		gs = append(gs, g)
 	}

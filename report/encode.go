@@ -192,6 +192,14 @@ func (o *object) end(prefix string) []byte {
 	return append(o.b, '}')
 }
 
+// plain holds the ASCII bytes appendString copies as they are.
+var plain = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s quoted as encoding/json quotes it with HTML
 // escaping on: <, > and & as \u003c, \u003e and \u0026, U+2028 and U+2029
 // escaped, invalid UTF-8 replaced by U+FFFD.
@@ -201,7 +209,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if plain[c] {
 				i++
 				continue
 			}
