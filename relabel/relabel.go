@@ -210,11 +210,17 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 // Group appends the results for g's targets to out, in order, and returns
 // it; none is marked a duplicate.
 func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
+	return p.Targets(out, g, 0, len(g.Targets))
+}
+
+// Targets is Group for g.Targets[from:to] only, so that a group with
+// thousands of targets can be relabeled in parts.
+func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []Target {
 	if p.opts.Discovered {
 		p.group = sortedSet(p.group[:0], g.Labels)
 	}
-	for i, t := range g.Targets {
-		r := p.apply(t, g.Labels)
+	for i := from; i < to; i++ {
+		r := p.apply(g.Targets[i], g.Labels)
 		r.Source, r.Index = g.Source, i
 		out = append(out, r)
 	}

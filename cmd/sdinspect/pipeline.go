@@ -11,15 +11,15 @@ import (
 	"github.com/sdinspect/sdinspect/relabel"
 )
 
-// batchTargets is about how many targets a batch of eachBatch holds: enough
-// that handing batches between goroutines costs little next to relabeling
-// them, few enough that the batches in flight stay small.
+// batchTargets is how many targets a batch of eachBatch holds: enough that
+// handing batches between goroutines costs little next to relabeling them,
+// few enough that the batches in flight stay small.
 const batchTargets = 128
 
-// batch is a run of consecutive target groups of one job, relabeled
-// together, and what build made of them.
+// batch is a run of consecutive targets of one job, relabeled together,
+// and what build made of them.
 type batch[T any] struct {
-	groups  []*targetgroup.Group
+	parts   []part
 	results []relabel.Target
 	out     T
 	// prev is closed once the batch before has been marked for
@@ -27,23 +27,31 @@ type batch[T any] struct {
 	prev, marked, built chan struct{}
 }
 
+// part is the targets of a group from one index to another.
+type part struct {
+	g        *targetgroup.Group
+	from, to int
+}
+
 // eachBatch discovers job's targets over objs and relabels them on as many
-// goroutines as there are processors. Targets come in batches of whole
-// groups; for each batch, in no set order and possibly concurrently, build
-// is called with the batch's results, duplicates marked, to fill the
-// batch's out (which holds what build made of an earlier batch, if any, so
-// that its memory can be reused); then use is called with the results and out, on the calling
-// goroutine, batch after batch in the order of the report. Results are the
-// same as relabeling the groups one after the other (relabel.Pool): only
-// marking duplicates needs the targets before, and batches are marked in
-// order. Once use returns an error, nothing more is discovered and that
-// error is returned. At most a few batches per processor are in flight,
-// so a job's results are never all held at once.
-func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options,
+// goroutines as there are processors, in batches of size targets
+// (batchTargets but in tests; the last smaller), a group split over
+// batches where it does not fit. For each batch, in no set order and
+// possibly concurrently, build is called with the batch's results,
+// duplicates marked, to fill the batch's out (which holds what build made
+// of an earlier batch, if any, so that its memory can be reused); then use
+// is called with the results and out, on the calling goroutine, batch after
+// batch in the order of the report. Results are the same as relabeling the
+// groups one after the other (relabel.Pool): only marking duplicates needs
+// the targets before, and batches are marked in order. Once use returns an
+// error, nothing more is discovered and that error is returned. About two
+// batches per processor are in flight at most, so a job's results are
+// never all held at once.
+func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, size int,
 	build func(results []relabel.Target, out *T), use func(results []relabel.Target, out *T) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch[T])
-	ordered := make(chan *batch[T], 2*workers)
+	ordered := make(chan *batch[T], workers)
 	stop := make(chan struct{})
 	// free holds batches use is done with, to be filled again.
 	free := make(chan *batch[T], cap(ordered)+workers+1)
@@ -74,19 +82,24 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 			}
 		}
 		discoverErr = eachGroup(job, objs, o, func(g *targetgroup.Group) bool {
-			if cur == nil {
-				select {
-				case cur = <-free:
-					clear(cur.groups)
-					clear(cur.results) // let go of what they point at
-					cur.groups, cur.results = cur.groups[:0], cur.results[:0]
-				default:
-					cur = &batch[T]{}
+			for from := 0; from < len(g.Targets); {
+				if cur == nil {
+					select {
+					case cur = <-free:
+						clear(cur.parts)
+						clear(cur.results) // let go of what they point at
+						cur.parts, cur.results = cur.parts[:0], cur.results[:0]
+					default:
+						cur = &batch[T]{}
+					}
 				}
-			}
-			cur.groups = append(cur.groups, g)
-			if n += len(g.Targets); n >= batchTargets {
-				return send()
+				to := min(len(g.Targets), from+size-n)
+				cur.parts = append(cur.parts, part{g: g, from: from, to: to})
+				n += to - from
+				from = to
+				if n >= size && !send() {
+					return false
+				}
 			}
 			return true
 		})
@@ -101,8 +114,8 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 		wg.Go(func() {
 			r := relabel.NewRelabeler(job.Scrape, opts)
 			for b := range work {
-				for _, g := range b.groups {
-					b.results = r.Group(b.results, g)
+				for _, p := range b.parts {
+					b.results = r.Targets(b.results, p.g, p.from, p.to)
 				}
 				<-b.prev
 				dups.Mark(b.results)

@@ -21,7 +21,8 @@ import (
 // several goroutines, to relabel.Apply over discovery.Discover's groups
 // one after the other: the same results in the same order, duplicates
 // pointing at the same targets, and build called once per batch with the
-// results use then sees.
+// results use then sees, for batches of one target, of a few (groups split
+// over batches) and of the default size.
 func TestEachBatchSameAsApply(t *testing.T) {
 	t.Parallel()
 	cfg, err := promconfig.Load(filepath.FromSlash(benchConfig))
@@ -54,7 +55,11 @@ func TestEachBatchSameAsApply(t *testing.T) {
 	batches, dups := 0, 0
 	for _, job := range cfg.Jobs {
 		jobBatches := 0
-		for _, opts := range []relabel.Options{{}, {Trace: true, Discovered: true}} {
+		for _, c := range []struct {
+			opts relabel.Options
+			size int
+		}{{relabel.Options{}, batchTargets}, {relabel.Options{Trace: true, Discovered: true}, 1}, {relabel.Options{Discovered: true}, 3}} {
+			opts := c.opts
 			var groups []*targetgroup.Group
 			for _, sd := range job.Kubernetes {
 				gs, err := discovery.Discover(objs.of(sd), sd, discovery.Options{})
@@ -66,11 +71,14 @@ func TestEachBatchSameAsApply(t *testing.T) {
 			want := relabel.Apply(job.Scrape, append(groups, job.Groups...), opts)
 
 			var got []relabel.Target
-			err := eachBatch(job, objs, &inputOptions{}, opts,
+			err := eachBatch(job, objs, &inputOptions{}, opts, c.size,
 				func(results []relabel.Target, out *int) { *out = len(results) },
 				func(results []relabel.Target, out *int) error {
 					if *out != len(results) {
 						return fmt.Errorf("build saw %d results, use %d", *out, len(results))
+					}
+					if len(results) > c.size {
+						return fmt.Errorf("a batch of %d targets, more than %d", len(results), c.size)
 					}
 					batches++
 					jobBatches++
@@ -81,7 +89,7 @@ func TestEachBatchSameAsApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(want, got, equal); diff != "" {
-				t.Errorf("job %s %+v (-Apply +eachBatch):\n%s", job.Scrape.JobName, opts, diff)
+				t.Errorf("job %s %+v, batches of %d (-Apply +eachBatch):\n%s", job.Scrape.JobName, opts, c.size, diff)
 			}
 			jobDups := 0
 			for _, r := range got {
@@ -113,7 +121,7 @@ func TestEachBatchStopsOnError(t *testing.T) {
 	for _, after := range []int{1, 2, 5} {
 		errStop := errors.New("stop")
 		calls := 0
-		err := eachBatch(job, objs, &inputOptions{}, relabel.Options{},
+		err := eachBatch(job, objs, &inputOptions{}, relabel.Options{}, 16,
 			func([]relabel.Target, *struct{}) {},
 			func([]relabel.Target, *struct{}) error {
 				if calls++; calls == after {

@@ -153,7 +153,7 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		j.Targets = []report.Target{}
-		err := eachBatch(job, objs, o, relabel.Options{Trace: trace, Discovered: true},
+		err := eachBatch(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, batchTargets,
 			func(results []relabel.Target, out *[]report.Target) {
 				*out = (*out)[:0]
 				for i := range results {
@@ -327,7 +327,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		if err := out.BeginJob(&j); err != nil {
 			return err
 		}
-		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true},
+		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true}, batchTargets,
 			func(results []relabel.Target, enc *encoded) {
 				enc.b, enc.n = enc.b[:0], 0
 				sorted := &enc.sorted
