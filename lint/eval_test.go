@@ -100,7 +100,7 @@ func reportJob(job *promconfig.Job, results []relabel.Target) report.Job {
 			out.Summary.Invalid++
 			t.Error = r.Err.Error()
 		}
-		for i, ls := range r.TraceLabels() {
+		for i, ls := range r.TraceLabels(r.Discovered()) {
 			s := r.Trace[i]
 			step := report.Step{Rule: report.Rule{Index: s.Rule}, Result: "continue", Labels: ls.Map()}
 			if !s.Keep {

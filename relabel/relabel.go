@@ -120,9 +120,11 @@ type Change struct {
 	Name, Before, After string
 }
 
-// TraceLabels returns the target's labels after each step of its trace.
-func (t *Target) TraceLabels() []labels.Labels {
-	lb := labels.NewBuilder(t.Discovered())
+// TraceLabels returns the target's labels after each step of its trace,
+// starting from its discovered labels, which are given (Relabeler.Visit
+// gives them; Discovered builds them).
+func (t *Target) TraceLabels(discovered labels.Labels) []labels.Labels {
+	lb := labels.NewBuilder(discovered)
 	out := make([]labels.Labels, len(t.Trace))
 	for i, s := range t.Trace {
 		for _, c := range s.Changes {
@@ -192,10 +194,12 @@ type Relabeler struct {
 	before, after []labels.Label
 	scratch       labels.ScratchBuilder
 
-	// For Options.Discovered: the labels scrape.PopulateDiscoveredLabels
-	// adds from the job, those of the group being relabeled and those of
-	// a target, each sorted by name.
+	// For discovered: the labels scrape.PopulateDiscoveredLabels adds
+	// from the job, those of the group being relabeled and those of a
+	// target, each sorted by name; and the last target's discovered
+	// labels, in scratch's memory.
 	settings, group, target []labels.Label
+	disc                    labels.Labels
 }
 
 // NewRelabeler returns a Relabeler for cfg, which must come from
@@ -217,7 +221,11 @@ func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
 // thousands of targets can be relabeled in parts.
 func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []Target {
 	if p.opts.Discovered {
-		p.group = sortedSet(p.group[:0], g.Labels)
+		p.Visit(g, from, to, func(r *Target, discovered labels.Labels) {
+			r.discovered = discovered.Copy()
+			out = append(out, *r)
+		})
+		return out
 	}
 	for i := from; i < to; i++ {
 		r := p.apply(g.Targets[i], g.Labels)
@@ -225,6 +233,21 @@ func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []
 		out = append(out, r)
 	}
 	return out
+}
+
+// Visit relabels g.Targets[from:to] one after the other, as Targets does,
+// and calls fn with each result and its discovered labels (what
+// Target.Discovered returns), which are only valid until fn returns: they
+// are built in the Relabeler's scratch space, for callers that use them at
+// once and keep no copy. Options.Discovered is ignored.
+func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered labels.Labels)) {
+	p.group = sortedSet(p.group[:0], g.Labels)
+	for i := from; i < to; i++ {
+		r := p.apply(g.Targets[i], g.Labels)
+		r.Source, r.Index = g.Source, i
+		p.discovered(g.Targets[i])
+		fn(&r, p.disc)
+	}
 }
 
 // Duplicates finds the kept targets whose labels equal those of an earlier
@@ -265,9 +288,6 @@ func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	lb := p.lb
 	scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
-	if p.opts.Discovered {
-		r.discovered = p.discovered(t)
-	}
 	for i, rule := range p.cfg.RelabelConfigs {
 		var keep bool
 		if p.opts.Trace {
@@ -317,15 +337,16 @@ func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
 	return keep, diffLabels(p.before, p.after)
 }
 
-// discovered returns what scrape.PopulateDiscoveredLabels makes of target
-// t and the group Group is relabeling, as the builder holds it: the
+// discovered sets p.disc to what scrape.PopulateDiscoveredLabels makes of
+// target t and the group being relabeled (p.group), as the builder holds
+// it: the
 // target's labels, the group's the target does not have, then the job's
 // settings in place of missing labels; labels with empty values are
 // absent. The group's labels and the settings are sorted once, so a
 // target's only cost is a merge, not sorting every label (Builder.Labels
 // would also sort the builder's pending labels in place and change which
 // label a later labelmap rule sees last).
-func (p *Relabeler) discovered(t model.LabelSet) labels.Labels {
+func (p *Relabeler) discovered(t model.LabelSet) {
 	p.target = sortedSet(p.target[:0], t)
 	ts, gs, ss := p.target, p.group, p.settings
 	sb := &p.scratch
@@ -361,7 +382,7 @@ func (p *Relabeler) discovered(t model.LabelSet) labels.Labels {
 			sb.Add(name, value)
 		}
 	}
-	return sb.Labels()
+	sb.Overwrite(&p.disc)
 }
 
 // sortedSet appends ls's labels to buf, sorted by name.

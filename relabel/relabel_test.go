@@ -398,6 +398,21 @@ func TestMatchesPopulateLabels(t *testing.T) {
 			}
 		}
 	}
+	// Visit gives each target's discovered labels while they are valid.
+	k = 0
+	v := relabel.NewRelabeler(cfg, relabel.Options{})
+	for _, g := range groups {
+		v.Visit(g, 0, len(g.Targets), func(r *relabel.Target, discovered labels.Labels) {
+			want := got[k]
+			k++
+			if r.Source != want.Source || r.Index != want.Index || r.State != want.State || !labels.Equal(r.Labels, want.Labels) {
+				t.Errorf("Visit: %s/%d %s %v, Apply: %s/%d %s %v", r.Source, r.Index, r.State, r.Labels, want.Source, want.Index, want.State, want.Labels)
+			}
+			if !labels.Equal(discovered, want.Discovered()) {
+				t.Errorf("%s/%d: discovered labels given by Visit %v, built when asked %v", r.Source, r.Index, discovered, want.Discovered())
+			}
+		})
+	}
 	for _, s := range []relabel.State{relabel.Kept, relabel.Dropped, relabel.Invalid} {
 		if states[s] == 0 {
 			t.Errorf("no %s target among the random ones: the property is not exercised", s)
@@ -417,7 +432,7 @@ func checkTrace(t *testing.T, cfg *config.ScrapeConfig, tl, tg model.LabelSet, r
 	if !labels.Equal(before, res.Discovered()) {
 		t.Errorf("%s/%d: discovered %v, want %v", res.Source, res.Index, res.Discovered(), before)
 	}
-	got := res.TraceLabels()
+	got := res.TraceLabels(res.Discovered())
 	keep := true
 	steps := 0
 	for i, rule := range cfg.RelabelConfigs {

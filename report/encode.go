@@ -24,6 +24,13 @@ type SortedLabels struct {
 // sorted is not nil, its pairs stand for t's three label maps, which are
 // then ignored.
 func appendTarget(b []byte, t *Target, sorted *SortedLabels, prefix string) []byte {
+	b, _ = appendTargetAt(b, t, sorted, prefix)
+	return b
+}
+
+// appendTargetAt is appendTarget, also returning the offset in the result
+// at which t's duplicateOf member starts, or would start if t had one.
+func appendTargetAt(b []byte, t *Target, sorted *SortedLabels, prefix string) ([]byte, int) {
 	o := object{b: b, indent: prefix + "  "}
 	o.b = append(o.b, '{')
 	o.str("source", t.Source)
@@ -45,6 +52,7 @@ func appendTarget(b []byte, t *Target, sorted *SortedLabels, prefix string) []by
 	if t.ScrapeURL != "" {
 		o.str("scrapeURL", t.ScrapeURL)
 	}
+	dupAt := len(o.b)
 	if d := t.DuplicateOf; d != nil {
 		o.key("duplicateOf")
 		o.b = appendRef(o.b, d, o.indent)
@@ -60,7 +68,7 @@ func appendTarget(b []byte, t *Target, sorted *SortedLabels, prefix string) []by
 		o.key("trace")
 		o.b = appendArray(o.b, t.Trace, o.indent, appendStep)
 	}
-	return o.end(prefix)
+	return o.end(prefix), dupAt
 }
 
 func appendRef(b []byte, r *TargetRef, prefix string) []byte {

@@ -108,6 +108,33 @@ func TestAppendTargetMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestDuplicateOfSpliced: a target written by AppendTargetAt without its
+// duplicateOf, with AppendDuplicateOf's bytes inserted at the offset it
+// returns, is what AppendTarget writes with it, wherever the members
+// around it are present or absent.
+func TestDuplicateOfSpliced(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(8, 9))
+	spliced := 0
+	for i := range 3000 {
+		tg := randomTarget(r)
+		want := AppendTarget([]byte("x"), &tg, nil)
+		ref := tg.DuplicateOf
+		tg.DuplicateOf = nil
+		got, at := AppendTargetAt([]byte("x"), &tg, nil)
+		if ref != nil {
+			got = append(got[:at:at], append(AppendDuplicateOf(nil, ref), got[at:]...)...)
+			spliced++
+		}
+		if string(got) != string(want) {
+			t.Fatalf("target %d (-AppendTarget +spliced):\n%s", i, cmp.Diff(string(want), string(got)))
+		}
+	}
+	if spliced == 0 {
+		t.Fatal("no target with duplicateOf: the splice is not exercised")
+	}
+}
+
 // FuzzAppendString holds string quoting to encoding/json's on any bytes.
 func FuzzAppendString(f *testing.F) {
 	for _, s := range []string{"", "plain", "<a&b>", "\u2028\xff\x00\"\\", "日本\n"} {

@@ -104,6 +104,23 @@ func AppendTarget(b []byte, t *Target, sorted *SortedLabels) []byte {
 	return appendTarget(b, t, sorted, targetIndent)
 }
 
+// AppendTargetAt is AppendTarget for a target whose DuplicateOf is not
+// known yet: it also returns the offset in the result at which
+// AppendDuplicateOf's bytes are to be inserted if it turns out to have one.
+// t.DuplicateOf must be nil.
+func AppendTargetAt(b []byte, t *Target, sorted *SortedLabels) ([]byte, int) {
+	b = append(b, ",\n"+targetIndent...)
+	return appendTargetAt(b, t, sorted, targetIndent)
+}
+
+// AppendDuplicateOf appends the duplicateOf member that AppendTargetAt
+// leaves out, to be inserted at the offset it returns.
+func AppendDuplicateOf(b []byte, r *TargetRef) []byte {
+	o := object{b: b, indent: targetIndent + "  ", n: 1}
+	o.key("duplicateOf")
+	return appendRef(o.b, r, o.indent)
+}
+
 // Targets writes n targets of the current job, encoded one after the other
 // by AppendTarget.
 func (s *JSONStream) Targets(b []byte, n int) error {

@@ -29,10 +29,12 @@ func count(s *report.Summary, r *relabel.Target) {
 	}
 }
 
-// buildTarget is the report of one target's result.
-func buildTarget(job *promconfig.Job, r *relabel.Target) report.Target {
-	t := targetWithoutLabels(job, r)
-	t.DiscoveredLabels = r.Discovered().Map()
+// buildTarget is the report of one target's result, whose discovered
+// labels are given; it keeps none of their memory.
+func buildTarget(job *promconfig.Job, r *relabel.Target, discovered labels.Labels) report.Target {
+	discovered = discovered.Copy() // the maps share its strings
+	t := targetWithoutLabels(job, r, discovered)
+	t.DiscoveredLabels = discovered.Map()
 	t.Labels = map[string]string{}
 	if r.State == relabel.Kept {
 		t.Labels = r.Labels.Map()
@@ -43,8 +45,8 @@ func buildTarget(job *promconfig.Job, r *relabel.Target) report.Target {
 
 // sortLabels fills s with the label sets buildTarget puts in maps, reusing
 // its slices.
-func sortLabels(s *report.SortedLabels, r *relabel.Target) {
-	s.Discovered = appendLabels(s.Discovered[:0], r.Discovered())
+func sortLabels(s *report.SortedLabels, r *relabel.Target, discovered labels.Labels) {
+	s.Discovered = appendLabels(s.Discovered[:0], discovered)
 	s.Labels, s.Public = s.Labels[:0], s.Public[:0]
 	if r.State == relabel.Kept {
 		s.Labels = appendLabels(s.Labels, r.Labels)
@@ -59,22 +61,28 @@ func appendLabels(out []report.Label, ls labels.Labels) []report.Label {
 
 // targetWithoutLabels is the report of one target's result but for its
 // three label sets.
-func targetWithoutLabels(job *promconfig.Job, r *relabel.Target) report.Target {
+func targetWithoutLabels(job *promconfig.Job, r *relabel.Target, discovered labels.Labels) report.Target {
 	t := report.Target{Source: r.Source, Index: r.Index, State: string(r.State)}
 	switch r.State {
 	case relabel.Kept:
 		t.ScrapeURL = relabel.ScrapeURL(job.Scrape, r)
-		if d := r.DuplicateOf; d != nil {
-			t.DuplicateOf = &report.TargetRef{Source: d.Source, Index: d.Index}
-		}
+		t.DuplicateOf = duplicateOf(r)
 	case relabel.Dropped:
 		rule := ruleRef(job, r.DroppedBy)
 		t.DroppedBy = &rule
 	case relabel.Invalid:
 		t.Error = r.Err.Error()
 	}
-	t.Trace = buildTrace(job, r)
+	t.Trace = buildTrace(job, r, discovered)
 	return t
+}
+
+// duplicateOf is r's DuplicateOf in a report, nil when r is no duplicate.
+func duplicateOf(r *relabel.Target) *report.TargetRef {
+	if d := r.DuplicateOf; d != nil {
+		return &report.TargetRef{Source: d.Source, Index: d.Index}
+	}
+	return nil
 }
 
 func ruleRef(job *promconfig.Job, i int) report.Rule {
@@ -85,12 +93,12 @@ func ruleRef(job *promconfig.Job, i int) report.Rule {
 	return r
 }
 
-func buildTrace(job *promconfig.Job, r *relabel.Target) []report.Step {
+func buildTrace(job *promconfig.Job, r *relabel.Target, discovered labels.Labels) []report.Step {
 	if len(r.Trace) == 0 {
 		return nil
 	}
 	steps := make([]report.Step, len(r.Trace))
-	for i, ls := range r.TraceLabels() {
+	for i, ls := range r.TraceLabels(discovered) {
 		s := r.Trace[i]
 		steps[i] = report.Step{Rule: ruleRef(job, s.Rule), Result: "continue", Labels: ls.Map()}
 		if !s.Keep {

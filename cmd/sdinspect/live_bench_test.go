@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/scrape"
 	"github.com/spf13/pflag"
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
@@ -70,6 +73,14 @@ const (
 //     connections. What it leaves out is what sdinspect adds to the
 //     listing: reading prometheus.yml and the certificate files, merging,
 //     sorting, discovery, relabeling and writing the report.
+//   - impl=raw-list-protobuf+populatelabels is the floor followed by
+//     Prometheus's own per-target work on the job's targets
+//     (scrape.PopulateLabels: the job's settings as labels, its 30 rules
+//     and the checks after them, one target after the other as a scrape
+//     pool does), what any tool that lists the objects and relabels them
+//     with Prometheus's code must spend at least, output left out. The
+//     groups come from sdinspect's discovery, done once beforehand (the
+//     differential tests hold them equal to Prometheus's).
 //   - impl=sdinspect runs `sdinspect targets --config benchConfig --job JOB
 //     -o json` with --server and client-certificate flags in process,
 //     writing to io.Discard.
@@ -103,6 +114,7 @@ func BenchmarkLiveTargets(b *testing.B) {
 			args := append([]string{"targets", "--config", config, "--job", job.name, "-o", "json"}, conn...)
 			want := sdinspectCount(b, args)
 			cfg, reqs := liveRequests(b, config, job.name, conn)
+			j, groups := liveGroups(b, config, job.name, cfg, reqs)
 			var floor time.Duration
 			b.Run("impl=raw-list-protobuf", func(b *testing.B) {
 				b.Log(loaded)
@@ -117,6 +129,28 @@ func BenchmarkLiveTargets(b *testing.B) {
 				}
 				floor = b.Elapsed() / time.Duration(b.N)
 				b.ReportMetric(float64(objs), "objects")
+			})
+			b.Run("impl=raw-list-protobuf+populatelabels", func(b *testing.B) {
+				b.ReportAllocs()
+				lb := labels.NewBuilder(labels.EmptyLabels())
+				targets := 0
+				for b.Loop() {
+					if _, err := rawList(b.Context(), cfg, reqs); err != nil {
+						b.Fatal(err)
+					}
+					targets = 0
+					for _, g := range groups {
+						for _, t := range g.Targets {
+							_, _ = scrape.PopulateLabels(lb, j.Scrape, t, g.Labels)
+							targets++
+						}
+					}
+				}
+				b.ReportMetric(float64(targets), "targets")
+				if ours := b.Elapsed() / time.Duration(b.N); floor > 0 {
+					b.Logf("live: job=%s raw-list-protobuf+populatelabels/raw-list-protobuf=%.2f (%v / %v)", job.short,
+						float64(ours)/float64(floor), ours.Round(time.Millisecond), floor.Round(time.Millisecond))
+				}
 			})
 			b.Run("impl=sdinspect", func(b *testing.B) {
 				b.ReportAllocs()
@@ -236,6 +270,35 @@ func liveRequests(b *testing.B, config, job string, conn []string) (*rest.Config
 		seen[r.Resource] = true
 	}
 	return rc, reqs
+}
+
+// liveGroups returns the job's target groups over what the API server of
+// cfg holds for reqs, for impl=raw-list-protobuf+populatelabels: the floor
+// plus Prometheus's own per-target work (scrape.PopulateLabels; its
+// discovery is bound to informers) over the same targets.
+func liveGroups(b *testing.B, config, job string, cfg *rest.Config, reqs []cluster.Request) (*promconfig.Job, []*targetgroup.Group) {
+	b.Helper()
+	c, err := promconfig.Load(config)
+	if err != nil {
+		b.Fatal(err)
+	}
+	j, err := c.Job(job)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap, _, err := cluster.List(b.Context(), cfg, reqs, cluster.ListOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var groups []*targetgroup.Group
+	for _, sd := range j.Kubernetes {
+		gs, err := discovery.Discover(snap, sd, discovery.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		groups = append(groups, gs...)
+	}
+	return j, groups
 }
 
 // rawList makes reqs through a new clientset of cfg, each page by page,

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/sdinspect/sdinspect/discovery"
 	"github.com/sdinspect/sdinspect/promconfig"
@@ -18,13 +19,17 @@ const batchTargets = 128
 
 // batch is a run of consecutive targets of one job, relabeled together,
 // and what build made of them.
-type batch[T any] struct {
+type batch[O batchOutput] struct {
 	parts   []part
 	results []relabel.Target
-	out     T
-	// prev is closed once the batch before has been marked for
-	// duplicates, marked once this one has, built once build is done.
-	prev, marked, built chan struct{}
+	out     O
+	built   chan struct{} // closed once every target is built
+}
+
+// batchOutput is what eachBatch's build makes of a batch's targets.
+type batchOutput interface {
+	// reset empties it for another batch, keeping its memory.
+	reset()
 }
 
 // part is the targets of a group from one index to another.
@@ -36,37 +41,34 @@ type part struct {
 // eachBatch discovers job's targets over objs and relabels them on as many
 // goroutines as there are processors, in batches of size targets
 // (batchTargets but in tests; the last smaller), a group split over
-// batches where it does not fit. For each batch, in no set order and
-// possibly concurrently, build is called with the batch's results,
-// duplicates marked, to fill the batch's out (which holds what build made
-// of an earlier batch, if any, so that its memory can be reused); then use
-// is called with the results and out, on the calling goroutine, batch after
-// batch in the order of the report. Results are the same as relabeling the
-// groups one after the other (relabel.Pool): only marking duplicates needs
-// the targets before, and batches are marked in order. Once use returns an
+// batches where it does not fit. Each target is handed to build on the
+// goroutine that relabeled it, at once, with its discovered labels (only
+// valid then: they are never copied), to add to the batch's out, which
+// newOut makes and eachBatch resets for every batch. Then, on the calling
+// goroutine, batch after batch in the order of the report, the batch's kept
+// targets are marked for duplicates (which needs every target before them)
+// and use is called with the results and out: what build made is yet
+// without DuplicateOf, which use adds. Results are the same as relabeling
+// the groups one after the other (relabel.Pool). Once use returns an
 // error, nothing more is discovered and that error is returned. About two
 // batches per processor are in flight at most, so a job's results are
 // never all held at once.
-func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, size int,
-	build func(results []relabel.Target, out *T), use func(results []relabel.Target, out *T) error) error {
+func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, size int,
+	newOut func() O, build func(out O, r *relabel.Target, discovered labels.Labels), use func(out O, results []relabel.Target) error) error {
 	workers := runtime.GOMAXPROCS(0)
-	work := make(chan *batch[T])
-	ordered := make(chan *batch[T], workers)
+	work := make(chan *batch[O])
+	ordered := make(chan *batch[O], workers)
 	stop := make(chan struct{})
 	// free holds batches use is done with, to be filled again.
-	free := make(chan *batch[T], cap(ordered)+workers+1)
+	free := make(chan *batch[O], cap(ordered)+workers+1)
 
 	var discoverErr error
 	go func() {
 		defer close(ordered)
 		defer close(work)
-		prev := make(chan struct{})
-		close(prev)
-		var cur *batch[T]
+		var cur *batch[O]
 		n := 0
 		send := func() bool {
-			cur.prev, cur.marked, cur.built = prev, make(chan struct{}), make(chan struct{})
-			prev = cur.marked
 			b := cur
 			cur, n = nil, 0
 			select {
@@ -89,9 +91,11 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 						clear(cur.parts)
 						clear(cur.results) // let go of what they point at
 						cur.parts, cur.results = cur.parts[:0], cur.results[:0]
+						cur.out.reset()
 					default:
-						cur = &batch[T]{}
+						cur = &batch[O]{out: newOut()}
 					}
+					cur.built = make(chan struct{})
 				}
 				to := min(len(g.Targets), from+size-n)
 				cur.parts = append(cur.parts, part{g: g, from: from, to: to})
@@ -108,31 +112,31 @@ func eachBatch[T any](job *promconfig.Job, objs *objects, o *inputOptions, opts 
 		}
 	}()
 
-	dups := relabel.NewDuplicates()
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			r := relabel.NewRelabeler(job.Scrape, opts)
 			for b := range work {
 				for _, p := range b.parts {
-					b.results = r.Targets(b.results, p.g, p.from, p.to)
+					r.Visit(p.g, p.from, p.to, func(t *relabel.Target, discovered labels.Labels) {
+						b.results = append(b.results, *t)
+						build(b.out, &b.results[len(b.results)-1], discovered)
+					})
 				}
-				<-b.prev
-				dups.Mark(b.results)
-				close(b.marked)
-				build(b.results, &b.out)
 				close(b.built)
 			}
 		})
 	}
 
+	dups := relabel.NewDuplicates()
 	var err error
 	for b := range ordered {
 		if err != nil {
 			continue // draining: the producer stops at its next send
 		}
 		<-b.built
-		if err = use(b.results, &b.out); err != nil {
+		dups.Mark(b.results)
+		if err = use(b.out, b.results); err != nil {
 			close(stop)
 			continue
 		}

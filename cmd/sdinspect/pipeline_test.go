@@ -71,11 +71,21 @@ func TestEachBatchSameAsApply(t *testing.T) {
 			want := relabel.Apply(job.Scrape, append(groups, job.Groups...), opts)
 
 			var got []relabel.Target
+			var discovered []labels.Labels
 			err := eachBatch(job, objs, &inputOptions{}, opts, c.size,
-				func(results []relabel.Target, out *int) { *out = len(results) },
-				func(results []relabel.Target, out *int) error {
-					if *out != len(results) {
-						return fmt.Errorf("build saw %d results, use %d", *out, len(results))
+				func() *seen { return &seen{} },
+				func(out *seen, r *relabel.Target, d labels.Labels) {
+					if r.DuplicateOf != nil {
+						out.err = fmt.Errorf("%s/%d: marked a duplicate before use", r.Source, r.Index)
+					}
+					out.discovered = append(out.discovered, d.Copy())
+				},
+				func(out *seen, results []relabel.Target) error {
+					if out.err != nil {
+						return out.err
+					}
+					if len(out.discovered) != len(results) {
+						return fmt.Errorf("build saw %d results, use %d", len(out.discovered), len(results))
 					}
 					if len(results) > c.size {
 						return fmt.Errorf("a batch of %d targets, more than %d", len(results), c.size)
@@ -83,10 +93,16 @@ func TestEachBatchSameAsApply(t *testing.T) {
 					batches++
 					jobBatches++
 					got = append(got, results...)
+					discovered = append(discovered, out.discovered...)
 					return nil
 				})
 			if err != nil {
 				t.Fatal(err)
+			}
+			for i := range min(len(want), len(discovered)) {
+				if !labels.Equal(discovered[i], want[i].Discovered()) {
+					t.Fatalf("job %s %s/%d: build was given discovered labels %v, want %v", job.Scrape.JobName, want[i].Source, want[i].Index, discovered[i], want[i].Discovered())
+				}
 			}
 			if diff := cmp.Diff(want, got, equal); diff != "" {
 				t.Errorf("job %s %+v, batches of %d (-Apply +eachBatch):\n%s", job.Scrape.JobName, opts, c.size, diff)
@@ -108,6 +124,14 @@ func TestEachBatchSameAsApply(t *testing.T) {
 	}
 }
 
+// seen is what TestEachBatchSameAsApply's build keeps of a batch.
+type seen struct {
+	discovered []labels.Labels
+	err        error
+}
+
+func (s *seen) reset() { s.discovered, s.err = s.discovered[:0], nil }
+
 // TestEachBatchStopsOnError: an error from use ends eachBatch with that
 // error, after no further call of use, whatever the batches in flight.
 func TestEachBatchStopsOnError(t *testing.T) {
@@ -122,8 +146,9 @@ func TestEachBatchStopsOnError(t *testing.T) {
 		errStop := errors.New("stop")
 		calls := 0
 		err := eachBatch(job, objs, &inputOptions{}, relabel.Options{}, 16,
-			func([]relabel.Target, *struct{}) {},
-			func([]relabel.Target, *struct{}) error {
+			func() *seen { return &seen{} },
+			func(*seen, *relabel.Target, labels.Labels) {},
+			func(*seen, []relabel.Target) error {
 				if calls++; calls == after {
 					return errStop
 				}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
+	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/discovery"
@@ -146,26 +147,25 @@ func parseRole(s string) (kubernetes.Role, error) {
 func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool, warn func(string)) (*report.Report, error) {
 	rep := reportHeader(objs)
 	partial := objs.partialJobs()
-	err := eachJob(jobs, o, func(job *promconfig.Job, built func(int)) error {
+	err := eachJob(jobs, o, func(job *promconfig.Job, progress func(int)) error {
 		if err := checkJob(job, o, warn); err != nil {
 			return err
 		}
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		j.Targets = []report.Target{}
-		err := eachBatch(job, objs, o, relabel.Options{Trace: trace, Discovered: true}, batchTargets,
-			func(results []relabel.Target, out *[]report.Target) {
-				*out = (*out)[:0]
-				for i := range results {
-					*out = append(*out, buildTarget(job, &results[i]))
-				}
+		err := eachBatch(job, objs, o, relabel.Options{Trace: trace}, batchTargets,
+			func() *built { return &built{} },
+			func(out *built, r *relabel.Target, discovered labels.Labels) {
+				out.targets = append(out.targets, buildTarget(job, r, discovered))
 			},
-			func(results []relabel.Target, out *[]report.Target) error {
+			func(out *built, results []relabel.Target) error {
 				for i := range results {
 					count(&j.Summary, &results[i])
+					out.targets[i].DuplicateOf = duplicateOf(&results[i])
 				}
-				j.Targets = append(j.Targets, *out...)
-				built(len(results))
+				j.Targets = append(j.Targets, out.targets...)
+				progress(len(results))
 				return nil
 			})
 		rep.Jobs = append(rep.Jobs, j)
@@ -176,6 +176,11 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 	}
 	return rep, nil
 }
+
+// built is a batch of targets' reports.
+type built struct{ targets []report.Target }
+
+func (b *built) reset() { b.targets = b.targets[:0] }
 
 // reportHeader is the report of a run over objs without its jobs.
 func reportHeader(objs *objects) *report.Report {
@@ -321,32 +326,34 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 	partial := objs.partialJobs()
 	rep := reportHeader(objs)
 	out := report.NewJSONStream(w, rep)
-	err := eachJob(jobs, &o.input, func(job *promconfig.Job, built func(int)) error {
+	err := eachJob(jobs, &o.input, func(job *promconfig.Job, progress func(int)) error {
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		if err := out.BeginJob(&j); err != nil {
 			return err
 		}
-		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace, Discovered: true}, batchTargets,
-			func(results []relabel.Target, enc *encoded) {
-				enc.b, enc.n = enc.b[:0], 0
-				sorted := &enc.sorted
-				for i := range results {
-					r := &results[i]
-					if o.show.keeps(string(r.State)) {
-						t := targetWithoutLabels(job, r)
-						sortLabels(sorted, r)
-						enc.b = report.AppendTarget(enc.b, &t, sorted)
-						enc.n++
-					}
+		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace}, batchTargets,
+			func() *encoded { return &encoded{} },
+			func(enc *encoded, r *relabel.Target, discovered labels.Labels) {
+				at := -1
+				if o.show.keeps(string(r.State)) {
+					t := targetWithoutLabels(job, r, discovered)
+					sortLabels(&enc.sorted, r, discovered)
+					enc.b, at = report.AppendTargetAt(enc.b, &t, &enc.sorted)
+					enc.n++
 				}
+				enc.at = append(enc.at, at)
 			},
-			func(results []relabel.Target, enc *encoded) error {
+			func(enc *encoded, results []relabel.Target) error {
+				b := enc.b
 				for i := range results {
 					count(&j.Summary, &results[i])
+					if d := duplicateOf(&results[i]); d != nil && enc.at[i] >= 0 {
+						b = enc.splice(i, d)
+					}
 				}
-				built(len(results))
-				return out.Targets(enc.b, enc.n)
+				progress(len(results))
+				return out.Targets(b, enc.n)
 			})
 		if err != nil {
 			return err
@@ -359,9 +366,27 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 	return rep, out.Close()
 }
 
-// encoded is a batch of targets in JSON.
+// encoded is a batch of targets in JSON, written by report.AppendTargetAt.
 type encoded struct {
-	b      []byte
-	n      int                 // targets in b
-	sorted report.SortedLabels // scratch space
+	b  []byte
+	n  int   // targets in b
+	at []int // for each result, where its duplicateOf goes in b, or -1 if not in b
+	// spliced is b with the duplicateOf members added so far, up to
+	// b[done:] which is yet to be added.
+	spliced []byte
+	done    int
+	sorted  report.SortedLabels // scratch space
+}
+
+func (e *encoded) reset() {
+	e.b, e.n, e.at, e.spliced, e.done = e.b[:0], 0, e.at[:0], e.spliced[:0], 0
+}
+
+// splice adds result i's duplicateOf member, d, and returns the batch's
+// bytes with every member added so far.
+func (e *encoded) splice(i int, d *report.TargetRef) []byte {
+	e.spliced = append(e.spliced, e.b[e.done:e.at[i]]...)
+	e.spliced = report.AppendDuplicateOf(e.spliced, d)
+	e.done = e.at[i]
+	return append(e.spliced, e.b[e.done:]...)
 }
