@@ -19,19 +19,36 @@ import (
 // TestStreamJSONSameAsEvaluate: `targets -o json`, which streams, writes
 // exactly what evaluating every job at once and writing the whole report
 // gives, with and without traces and for every --show, over the bundled
-// example and a generated cluster under the 30-rule configuration.
+// example and a generated cluster under the 30-rule configuration and a
+// job whose kept targets are all duplicates.
 func TestStreamJSONSameAsEvaluate(t *testing.T) {
 	t.Parallel()
 	example, err := cluster.Read([]string{filepath.FromSlash("../../testdata/examples/cluster.yaml")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A job whose kept targets all repeat the first: duplicateOf in
+	// every batch.
+	same := filepath.Join(t.TempDir(), "prometheus.yml")
+	err = os.WriteFile(same, []byte(`scrape_configs:
+- job_name: same
+  kubernetes_sd_configs: [{role: pod}]
+  relabel_configs:
+  - {source_labels: [__meta_kubernetes_pod_container_port_number], regex: "", action: drop}
+  - {target_label: __address__, replacement: "x:1"}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated := &objects{all: gencluster.Generate(2, gencluster.Size{Namespaces: 3, Nodes: 10, Apps: 10})}
+	duplicates := 0
 	for _, c := range []struct {
 		config string
 		objs   *objects
 	}{
 		{"../../testdata/examples/prometheus.yml", &objects{all: example}},
-		{benchConfig, &objects{all: gencluster.Generate(2, gencluster.Size{Namespaces: 3, Nodes: 10, Apps: 10})}},
+		{benchConfig, generated},
+		{same, generated},
 	} {
 		cfg, err := promconfig.Load(filepath.FromSlash(c.config))
 		if err != nil {
@@ -60,11 +77,15 @@ func TestStreamJSONSameAsEvaluate(t *testing.T) {
 				if _, err := o.streamJSON(&got, cfg.Jobs, c.objs, func(string) {}); err != nil {
 					t.Fatal(err)
 				}
+				duplicates += bytes.Count(got.Bytes(), []byte(`"duplicateOf"`))
 				if !bytes.Equal(want.Bytes(), got.Bytes()) {
 					t.Errorf("%s trace=%v show=%s: streamed output differs (-evaluate +stream):\n%s", c.config, trace, show, cmp.Diff(want.String(), got.String()))
 				}
 			}
 		}
+	}
+	if duplicates < 100 {
+		t.Errorf("%d targets with duplicateOf written: splicing them in is not exercised", duplicates)
 	}
 }
 

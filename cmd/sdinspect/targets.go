@@ -345,15 +345,11 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 				enc.at = append(enc.at, at)
 			},
 			func(enc *encoded, results []relabel.Target) error {
-				b := enc.b
 				for i := range results {
 					count(&j.Summary, &results[i])
-					if d := duplicateOf(&results[i]); d != nil && enc.at[i] >= 0 {
-						b = enc.splice(i, d)
-					}
 				}
 				progress(len(results))
-				return out.Targets(b, enc.n)
+				return out.Targets(enc.withDuplicates(results), enc.n)
 			})
 		if err != nil {
 			return err
@@ -368,25 +364,31 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 
 // encoded is a batch of targets in JSON, written by report.AppendTargetAt.
 type encoded struct {
-	b  []byte
-	n  int   // targets in b
-	at []int // for each result, where its duplicateOf goes in b, or -1 if not in b
-	// spliced is b with the duplicateOf members added so far, up to
-	// b[done:] which is yet to be added.
+	b       []byte
+	n       int   // targets in b
+	at      []int // for each result, where its duplicateOf goes in b, or -1 if not in b
 	spliced []byte
-	done    int
 	sorted  report.SortedLabels // scratch space
 }
 
 func (e *encoded) reset() {
-	e.b, e.n, e.at, e.spliced, e.done = e.b[:0], 0, e.at[:0], e.spliced[:0], 0
+	e.b, e.n, e.at, e.spliced = e.b[:0], 0, e.at[:0], e.spliced[:0]
 }
 
-// splice adds result i's duplicateOf member, d, and returns the batch's
-// bytes with every member added so far.
-func (e *encoded) splice(i int, d *report.TargetRef) []byte {
-	e.spliced = append(e.spliced, e.b[e.done:e.at[i]]...)
-	e.spliced = report.AppendDuplicateOf(e.spliced, d)
-	e.done = e.at[i]
-	return append(e.spliced, e.b[e.done:]...)
+// withDuplicates returns the batch's bytes with the duplicateOf members of
+// results, which are marked, spliced in.
+func (e *encoded) withDuplicates(results []relabel.Target) []byte {
+	done := 0 // e.b[:done] is in e.spliced
+	for i := range results {
+		if d := duplicateOf(&results[i]); d != nil && e.at[i] >= 0 {
+			e.spliced = append(e.spliced, e.b[done:e.at[i]]...)
+			e.spliced = report.AppendDuplicateOf(e.spliced, d)
+			done = e.at[i]
+		}
+	}
+	if done == 0 {
+		return e.b
+	}
+	e.spliced = append(e.spliced, e.b[done:]...)
+	return e.spliced
 }
