@@ -14,9 +14,6 @@ package relabel
 import (
 	"errors"
 	"fmt"
-	"hash"
-	"hash/fnv"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -257,7 +254,6 @@ type Duplicates struct {
 	// kept maps the hash of a kept target's labels to the first kept
 	// targets with that hash.
 	kept map[uint64][]keptTarget
-	fnv  hash.Hash64
 }
 
 type keptTarget struct {
@@ -270,7 +266,7 @@ type keptTarget struct {
 
 // NewDuplicates returns a Duplicates that has seen no target.
 func NewDuplicates() *Duplicates {
-	return &Duplicates{kept: map[uint64][]keptTarget{}, fnv: fnv.New64a()}
+	return &Duplicates{kept: map[uint64][]keptTarget{}}
 }
 
 // Mark sets DuplicateOf of each kept target in ts that repeats the labels
@@ -337,15 +333,12 @@ func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
 	return keep, diffLabels(p.before, p.after)
 }
 
-// discovered sets p.disc to what scrape.PopulateDiscoveredLabels makes of
-// target t and the group being relabeled (p.group), as the builder holds
-// it: the
-// target's labels, the group's the target does not have, then the job's
-// settings in place of missing labels; labels with empty values are
-// absent. The group's labels and the settings are sorted once, so a
-// target's only cost is a merge, not sorting every label (Builder.Labels
-// would also sort the builder's pending labels in place and change which
-// label a later labelmap rule sees last).
+// discovered sets p.disc to the labels scrape.PopulateDiscoveredLabels
+// leaves in the builder for target t of the group being relabeled
+// (p.group), sorted: the target's labels, the group's the target does not
+// have, and the job's settings where neither has a value; labels with
+// empty values are absent. The group's labels and the settings are sorted
+// once, so that a target costs a merge rather than a sort of every label.
 func (p *Relabeler) discovered(t model.LabelSet) {
 	p.target = sortedSet(p.target[:0], t)
 	ts, gs, ss := p.target, p.group, p.settings
@@ -360,14 +353,13 @@ func (p *Relabeler) discovered(t model.LabelSet) {
 				name, first = l[0].Name, false
 			}
 		}
-		value := ""
-		fromGroup := true
+		value, inTarget := "", false
 		if len(ts) > 0 && ts[0].Name == name {
-			value, fromGroup = ts[0].Value, false
+			value, inTarget = ts[0].Value, true
 			ts = ts[1:]
 		}
 		if len(gs) > 0 && gs[0].Name == name {
-			if fromGroup {
+			if !inTarget {
 				value = gs[0].Value
 			}
 			gs = gs[1:]
@@ -427,7 +419,7 @@ func diffLabels(a, b []labels.Label) []Change {
 // full label set and the scrape URL; the URL is a function of the labels
 // and the job, so labels suffice.
 func (d *Duplicates) mark(r *Target) {
-	h, f := r.Labels.Hash(), d.fnvHash(r.Labels)
+	h, f := r.Labels.Hash(), fnvHash(r.Labels)
 	for _, k := range d.kept[h] {
 		if k.fnv == f {
 			r.DuplicateOf = k.ref
@@ -437,19 +429,26 @@ func (d *Duplicates) mark(r *Target) {
 	d.kept[h] = append(d.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, fnv: f})
 }
 
-// fnvHash is FNV-1a over the labels' names and values, each followed by
-// 0xff, a byte no UTF-8 text holds (a kept target's labels are valid
-// UTF-8: finish checks them).
-func (d *Duplicates) fnvHash(ls labels.Labels) uint64 {
-	d.fnv.Reset()
-	sep := []byte{0xff}
+// fnvHash is FNV-1a (hash/fnv's New64a) over the labels' names and
+// values, each followed by 0xff, a byte no UTF-8 text holds (a kept
+// target's labels are valid UTF-8: finish checks them). Written out, it
+// hashes the strings without copying them to bytes.
+func fnvHash(ls labels.Labels) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= prime
+		}
+		h ^= 0xff
+		h *= prime
+	}
 	ls.Range(func(l labels.Label) {
-		io.WriteString(d.fnv, l.Name)
-		d.fnv.Write(sep)
-		io.WriteString(d.fnv, l.Value)
-		d.fnv.Write(sep)
+		add(l.Name)
+		add(l.Value)
 	})
-	return d.fnv.Sum64()
+	return h
 }
 
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs

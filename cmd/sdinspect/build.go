@@ -1,6 +1,9 @@
 package main
 
 import (
+	"strings"
+
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/sdinspect/sdinspect/promconfig"
@@ -49,8 +52,13 @@ func sortLabels(s *report.SortedLabels, r *relabel.Target, discovered labels.Lab
 	s.Discovered = appendLabels(s.Discovered[:0], discovered)
 	s.Labels, s.Public = s.Labels[:0], s.Public[:0]
 	if r.State == relabel.Kept {
-		s.Labels = appendLabels(s.Labels, r.Labels)
-		s.Public = appendLabels(s.Public, relabel.PublicLabels(r))
+		// relabel.PublicLabels, without building them.
+		r.Labels.Range(func(l labels.Label) {
+			s.Labels = append(s.Labels, report.Label{Name: l.Name, Value: l.Value})
+			if !strings.HasPrefix(l.Name, model.ReservedLabelPrefix) {
+				s.Public = append(s.Public, report.Label{Name: l.Name, Value: l.Value})
+			}
+		})
 	}
 }
 

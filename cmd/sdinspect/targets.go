@@ -192,8 +192,9 @@ func reportHeader(objs *objects) *report.Report {
 }
 
 // eachJob calls fn with every job, showing on the progress line which job
-// and how many targets fn has built, as it counts them by calling built.
-func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Job, built func(int)) error) error {
+// and how many targets fn has built, as it counts them by calling progress
+// with each number of targets more.
+func eachJob(jobs []*promconfig.Job, o *inputOptions, fn func(job *promconfig.Job, progress func(int)) error) error {
 	defer o.progress.clear()
 	total := 0
 	for n, job := range jobs {
