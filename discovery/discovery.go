@@ -161,6 +161,9 @@ func validate(cfg *kubernetes.SDConfig) (selectors, error) {
 func eachGroup[T any](b *builder, objs map[string]T, build func(T) *targetgroup.Group, yield func(*targetgroup.Group) bool) {
 	for _, k := range slices.Sorted(maps.Keys(objs)) {
 		tg := build(objs[k])
+		for _, ls := range b.podLabelCache {
+			recycle(ls) // merged into targets, never handed out
+		}
 		clear(b.podLabelCache)
 		if tg != nil && len(tg.Targets) > 0 && !yield(tg) {
 			return

@@ -49,7 +49,7 @@ func (b *builder) buildEndpoints(eps *corev1.Endpoints) *targetgroup.Group {
 	seen := newSeenPods()
 	add := func(addr *corev1.EndpointAddress, port *corev1.EndpointPort, ready model.LabelValue) {
 		pod := b.resolvePodRef(eps.Namespace, addr.TargetRef)
-		target := make(model.LabelSet, b.targetSize(pod))
+		target := newLabelSet(b.targetSize(pod))
 		target[model.AddressLabel] = model.LabelValue(net.JoinHostPort(addr.IP, strconv.FormatUint(uint64(port.Port), 10)))
 		target[endpointPortNameLabel] = model.LabelValue(port.Name)
 		target[endpointPortProtocolLabel] = model.LabelValue(port.Protocol)
@@ -202,7 +202,7 @@ func (b *builder) appendUncoveredPodPorts(targets []model.LabelSet, s *seenPods)
 					continue
 				}
 				number := strconv.FormatUint(uint64(cport.ContainerPort), 10)
-				target := make(model.LabelSet, 8+podLabelsSize(pod))
+				target := newLabelSet(8 + podLabelsSize(pod))
 				target[model.AddressLabel] = model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number))
 				target[podContainerNameLabel] = model.LabelValue(c.Name)
 				target[podContainerImageLabel] = model.LabelValue(c.Image)

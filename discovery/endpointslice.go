@@ -70,7 +70,7 @@ func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *targetgrou
 			a = net.JoinHostPort(addr, strconv.FormatUint(uint64(*port.Port), 10))
 		}
 		pod := b.resolvePodRef(eps.Namespace, ep.TargetRef)
-		target := make(model.LabelSet, b.targetSize(pod)+2*len(ep.DeprecatedTopology))
+		target := newLabelSet(b.targetSize(pod) + 2*len(ep.DeprecatedTopology))
 		target[model.AddressLabel] = model.LabelValue(a)
 		b.addEndpointSliceLabels(target, ep, port)
 		if pod == nil {

@@ -74,7 +74,7 @@ func (b *builder) podLabels(pod *corev1.Pod) model.LabelSet {
 	if ls, ok := b.podLabelCache[pod]; ok {
 		return ls
 	}
-	ls := make(model.LabelSet, podLabelsSize(pod))
+	ls := newLabelSet(podLabelsSize(pod))
 	b.addPodLabels(ls, pod)
 	b.podLabelCache[pod] = ls
 	return ls
@@ -162,7 +162,7 @@ func (b *builder) buildPod(pod *corev1.Pod) *targetgroup.Group {
 		}
 	}
 
-	tg.Labels = make(model.LabelSet, podLabelsSize(pod)+1)
+	tg.Labels = newLabelSet(podLabelsSize(pod) + 1)
 	b.addPodLabels(tg.Labels, pod)
 	tg.Labels[namespaceLabel] = model.LabelValue(pod.Namespace)
 	if b.attach.Node {

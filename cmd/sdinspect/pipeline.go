@@ -36,6 +36,9 @@ type batchOutput interface {
 type part struct {
 	g        *targetgroup.Group
 	from, to int
+	// recycle is set on the last part of a group discovery made, whose
+	// label sets discovery may reuse once the batch is used.
+	recycle bool
 }
 
 // eachBatch discovers job's targets over objs and relabels them on as many
@@ -48,7 +51,9 @@ type part struct {
 // goroutine, batch after batch in the order of the report, the batch's kept
 // targets are marked for duplicates (which needs every target before them)
 // and use is called with the results and out: what build made is yet
-// without DuplicateOf, which use adds. Results are the same as relabeling
+// without DuplicateOf, which use adds. Results, and the label sets they
+// refer to, are only valid until use returns: discovery reuses the label
+// sets of the groups it made. Results are the same as relabeling
 // the groups one after the other (relabel.Pool). Once use returns an
 // error, nothing more is discovered and that error is returned. About two
 // batches per processor are in flight at most, so a job's results are
@@ -83,8 +88,10 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 				return false
 			}
 		}
-		discoverErr = eachGroup(job, objs, o, func(g *targetgroup.Group) bool {
-			for from := 0; from < len(g.Targets); {
+		discoverErr = eachGroup(job, objs, o, func(g *targetgroup.Group, discovered bool) bool {
+			// Once its last part is sent, g belongs to the writer.
+			total := len(g.Targets)
+			for from := 0; from < total; {
 				if cur == nil {
 					select {
 					case cur = <-free:
@@ -97,8 +104,8 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 					}
 					cur.built = make(chan struct{})
 				}
-				to := min(len(g.Targets), from+size-n)
-				cur.parts = append(cur.parts, part{g: g, from: from, to: to})
+				to := min(total, from+size-n)
+				cur.parts = append(cur.parts, part{g: g, from: from, to: to, recycle: discovered && to == total})
 				n += to - from
 				from = to
 				if n >= size && !send() {
@@ -140,6 +147,11 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 			close(stop)
 			continue
 		}
+		for _, p := range b.parts {
+			if p.recycle {
+				discovery.Recycle(p.g)
+			}
+		}
 		select {
 		case free <- b:
 		default:
@@ -153,12 +165,13 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 }
 
 // eachGroup calls yield with job's target groups over objs, in the order of
-// the report, until it returns false.
-func eachGroup(job *promconfig.Job, objs *objects, o *inputOptions, yield func(*targetgroup.Group) bool) error {
+// the report, and whether discovery made the group (rather than
+// static_configs), until it returns false.
+func eachGroup(job *promconfig.Job, objs *objects, o *inputOptions, yield func(g *targetgroup.Group, discovered bool) bool) error {
 	for i, sd := range job.Kubernetes {
 		stopped := false
 		err := discovery.Each(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace}, func(g *targetgroup.Group) bool {
-			stopped = !yield(g)
+			stopped = !yield(g, true)
 			return !stopped
 		})
 		if err != nil {
@@ -169,7 +182,7 @@ func eachGroup(job *promconfig.Job, objs *objects, o *inputOptions, yield func(*
 		}
 	}
 	for _, g := range job.Groups {
-		if !yield(g) {
+		if !yield(g, false) {
 			return nil
 		}
 	}
