@@ -34,10 +34,8 @@ func endpointsSource(eps *corev1.Endpoints) string {
 // target for each container port of a referenced pod that no endpoint port
 // covered.
 func (b *builder) buildEndpoints(eps *corev1.Endpoints) *targetgroup.Group {
-	tg := &targetgroup.Group{
-		Source: endpointsSource(eps),
-		Labels: model.LabelSet{namespaceLabel: model.LabelValue(eps.Namespace)},
-	}
+	tg := &targetgroup.Group{Source: endpointsSource(eps), Labels: newLabelSet(groupSize)}
+	tg.Labels[namespaceLabel] = model.LabelValue(eps.Namespace)
 	if svc, ok := b.st.services[eps.Namespace+"/"+eps.Name]; ok {
 		b.addServiceLabels(tg.Labels, svc)
 	}

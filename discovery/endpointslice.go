@@ -40,13 +40,9 @@ func endpointSliceSource(eps *discoveryv1.EndpointSlice) string {
 // container ports of referenced pods. Conditions never filter; every
 // optional field gives a label only when set.
 func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *targetgroup.Group {
-	tg := &targetgroup.Group{
-		Source: endpointSliceSource(eps),
-		Labels: model.LabelSet{
-			namespaceLabel:                model.LabelValue(eps.Namespace),
-			endpointSliceAddressTypeLabel: model.LabelValue(eps.AddressType),
-		},
-	}
+	tg := &targetgroup.Group{Source: endpointSliceSource(eps), Labels: newLabelSet(groupSize)}
+	tg.Labels[namespaceLabel] = model.LabelValue(eps.Namespace)
+	tg.Labels[endpointSliceAddressTypeLabel] = model.LabelValue(eps.AddressType)
 	b.lab.addObjectMetaLabels(tg.Labels, &eps.ObjectMeta, resourceEndpointSlice)
 
 	var svc *corev1.Service

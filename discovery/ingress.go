@@ -62,10 +62,8 @@ func matchesHostnamePattern(pattern, host string) bool {
 // host of the ingress matches the rule host. Backends, pathType and the
 // default backend play no part.
 func (b *builder) buildIngress(ing *networkingv1.Ingress) *targetgroup.Group {
-	tg := &targetgroup.Group{
-		Source: ingressSource(ing),
-		Labels: model.LabelSet{namespaceLabel: model.LabelValue(ing.Namespace)},
-	}
+	tg := &targetgroup.Group{Source: ingressSource(ing), Labels: newLabelSet(groupSize)}
+	tg.Labels[namespaceLabel] = model.LabelValue(ing.Namespace)
 	if cls := ing.Spec.IngressClassName; cls != nil {
 		tg.Labels[ingressClassNameLabel] = model.LabelValue(*cls)
 	}

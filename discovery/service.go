@@ -37,7 +37,7 @@ func (b *builder) addServiceLabels(ls model.LabelSet, svc *corev1.Service) {
 // buildService mirrors (*Service).buildService: one target per spec port,
 // addressed <name>.<namespace>.svc:<port>.
 func (b *builder) buildService(svc *corev1.Service) *targetgroup.Group {
-	tg := &targetgroup.Group{Source: serviceSource(svc), Labels: model.LabelSet{}}
+	tg := &targetgroup.Group{Source: serviceSource(svc), Labels: newLabelSet(groupSize)}
 	b.addServiceLabels(tg.Labels, svc)
 	if b.attach.Namespace {
 		b.addNamespaceLabels(tg.Labels, svc.Namespace)
