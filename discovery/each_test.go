@@ -1,6 +1,7 @@
 package discovery_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
@@ -34,6 +35,44 @@ func TestEachStopsEarly(t *testing.T) {
 		}
 		if len(got) != 2 || got[0].Source != all[0].Source || got[1].Source != all[1].Source {
 			t.Errorf("role %s: Each yielded %d groups before stopping, want %s and %s", role, len(got), all[0].Source, all[1].Source)
+		}
+	}
+}
+
+// TestEachRecycled: groups built while every earlier group is recycled as
+// soon as it is yielded, their label sets reused, equal those Discover
+// builds afresh, for every role.
+func TestEachRecycled(t *testing.T) {
+	t.Parallel()
+	snap := gencluster.Generate(5, gencluster.Size{Namespaces: 3, Nodes: 5, Apps: 12})
+	roles := []kubernetes.Role{kubernetes.RolePod, kubernetes.RoleEndpoint, kubernetes.RoleEndpointSlice,
+		kubernetes.RoleService, kubernetes.RoleNode, kubernetes.RoleIngress}
+	for _, role := range roles {
+		sd := &kubernetes.SDConfig{Role: role}
+		want, err := discovery.Discover(snap, sd, discovery.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 {
+			t.Fatalf("role %s: no groups to compare", role)
+		}
+		n := 0
+		for range 2 { // the second pass takes what the first recycled
+			n = 0
+			err = discovery.Each(snap, sd, discovery.Options{}, func(g *targetgroup.Group) bool {
+				if n < len(want) && !reflect.DeepEqual(g, want[n]) {
+					t.Errorf("role %s: group %d built from recycled label sets:\n%v\nwant\n%v", role, n, g, want[n])
+				}
+				n++
+				discovery.Recycle(g)
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n != len(want) {
+			t.Errorf("role %s: %d groups, want %d", role, n, len(want))
 		}
 	}
 }
