@@ -31,18 +31,7 @@ func TestEachBatchSameAsApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A job whose kept targets all repeat the first, in every batch.
-	path := filepath.Join(t.TempDir(), "prometheus.yml")
-	err = os.WriteFile(path, []byte(`scrape_configs:
-- job_name: same
-  kubernetes_sd_configs: [{role: pod}]
-  relabel_configs:
-  - {target_label: __address__, replacement: "x:1"}
-`), 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	same, err := promconfig.Load(path)
+	same, err := promconfig.Load(allDuplicatesConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,6 +112,25 @@ func TestEachBatchSameAsApply(t *testing.T) {
 	if batches < 2*len(cfg.Jobs) || dups == 0 {
 		t.Errorf("%d batches, %d duplicates: the cluster is too small to exercise batches and duplicates", batches, dups)
 	}
+}
+
+// allDuplicatesConfig writes a prometheus.yml whose one job, "same", keeps
+// targets that all repeat the first: duplicates in every batch. It returns
+// its path.
+func allDuplicatesConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "prometheus.yml")
+	err := os.WriteFile(path, []byte(`scrape_configs:
+- job_name: same
+  kubernetes_sd_configs: [{role: pod}]
+  relabel_configs:
+  - {source_labels: [__meta_kubernetes_pod_container_port_number], regex: "", action: drop}
+  - {target_label: __address__, replacement: "x:1"}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // seen is what TestEachBatchSameAsApply's build keeps of a batch.

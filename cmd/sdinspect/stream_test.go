@@ -27,19 +27,7 @@ func TestStreamJSONSameAsEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A job whose kept targets all repeat the first: duplicateOf in
-	// every batch.
-	same := filepath.Join(t.TempDir(), "prometheus.yml")
-	err = os.WriteFile(same, []byte(`scrape_configs:
-- job_name: same
-  kubernetes_sd_configs: [{role: pod}]
-  relabel_configs:
-  - {source_labels: [__meta_kubernetes_pod_container_port_number], regex: "", action: drop}
-  - {target_label: __address__, replacement: "x:1"}
-`), 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
+	same := allDuplicatesConfig(t)
 	generated := &objects{all: gencluster.Generate(2, gencluster.Size{Namespaces: 3, Nodes: 10, Apps: 10})}
 	duplicates := 0
 	for _, c := range []struct {
