@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/sdinspect/sdinspect/internal/yamlnode"
 )
 
 // nothingRead returns the error of a Read whose files held objects, but
@@ -86,35 +88,12 @@ func binaryLine(head []byte) (int, bool) {
 // first, the YAML reader found what err reports: a byte that is not UTF-8
 // or a character YAML does not allow. go-yaml reports those without a line.
 func readerProblemPos(err error, doc []byte, first int) (position, bool) {
-	switch yamlErrorText(err) {
-	case "invalid leading UTF-8 octet", "incomplete UTF-8 octet sequence", "invalid trailing UTF-8 octet",
-		"invalid length of a UTF-8 sequence", "invalid Unicode character", "control characters are not allowed":
-	default:
+	if !yamlnode.IsReaderError(yamlErrorText(err)) {
 		return position{}, false
 	}
-	line, column := first, 1
-	for i := 0; i < len(doc); {
-		r, size := utf8.DecodeRune(doc[i:])
-		if r == utf8.RuneError && size <= 1 || !yamlAllows(r) {
-			return position{line: line, column: column}, true
-		}
-		if r == '\n' {
-			line, column = line+1, 1
-		} else {
-			column++
-		}
-		i += size
+	line, column, ok := yamlnode.BadCharacter(doc)
+	if !ok {
+		return position{}, false
 	}
-	return position{}, false
-}
-
-// yamlAllows reports whether YAML allows r in a stream (the printable
-// characters of YAML 1.1, as go-yaml's reader checks them).
-func yamlAllows(r rune) bool {
-	switch {
-	case r == 0x09, r == 0x0A, r == 0x0D, r >= 0x20 && r <= 0x7E, r == 0x85,
-		r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
-		return true
-	}
-	return false
+	return position{line: first + line - 1, column: column}, true
 }

@@ -5,7 +5,9 @@
 // and pairing the lines of the text written out with the lines of the file.
 // It is shared so that the bound against alias bombs and the line pairing
 // are one and the same for both; expect may not import promconfig, so the
-// code lives below both. It imports nothing of sdinspect.
+// code lives below both. It also places the errors of go-yaml's reader,
+// which name no line, for promconfig and cluster (reader.go). It imports
+// nothing of sdinspect.
 package yamlnode
 
 import (
