@@ -113,8 +113,8 @@ func BenchmarkLiveTargets(b *testing.B) {
 		b.Run("job="+job.short, func(b *testing.B) {
 			args := append([]string{"targets", "--config", config, "--job", job.name, "-o", "json"}, conn...)
 			want := sdinspectCount(b, args)
-			cfg, reqs := liveRequests(b, config, job.name, conn)
-			j, groups := liveGroups(b, config, job.name, cfg, reqs)
+			j, cfg, reqs := liveRequests(b, config, job.name, conn)
+			groups := liveGroups(b, j, cfg, reqs)
 			var floor time.Duration
 			b.Run("impl=raw-list-protobuf", func(b *testing.B) {
 				b.Log(loaded)
@@ -226,12 +226,12 @@ func sdinspectCount(b *testing.B, args []string) report.Summary {
 	return rep.Jobs[0].Summary
 }
 
-// liveRequests returns what the floor lists for job: the rest.Config
-// cluster.Connect makes of the connection flags conn, and the requests
-// cluster.Requests makes for the job's kubernetes_sd_configs. It fails when
+// liveRequests returns the job and what the floor lists for it: the
+// rest.Config cluster.Connect makes of the connection flags conn, and the
+// requests cluster.Requests makes for the job's kubernetes_sd_configs. It fails when
 // cluster.List would skip one of them as covered by another, which it
 // does not do for the jobs of benchConfig.
-func liveRequests(b *testing.B, config, job string, conn []string) (*rest.Config, []cluster.Request) {
+func liveRequests(b *testing.B, config, job string, conn []string) (*promconfig.Job, *rest.Config, []cluster.Request) {
 	b.Helper()
 	cfg, err := promconfig.Load(config)
 	if err != nil {
@@ -269,23 +269,15 @@ func liveRequests(b *testing.B, config, job string, conn []string) (*rest.Config
 		}
 		seen[r.Resource] = true
 	}
-	return rc, reqs
+	return j, rc, reqs
 }
 
-// liveGroups returns the job's target groups over what the API server of
-// cfg holds for reqs, for impl=raw-list-protobuf+populatelabels: the floor
+// liveGroups returns j's target groups over what the API server of cfg
+// holds for reqs, for impl=raw-list-protobuf+populatelabels: the floor
 // plus Prometheus's own per-target work (scrape.PopulateLabels; its
 // discovery is bound to informers) over the same targets.
-func liveGroups(b *testing.B, config, job string, cfg *rest.Config, reqs []cluster.Request) (*promconfig.Job, []*targetgroup.Group) {
+func liveGroups(b *testing.B, j *promconfig.Job, cfg *rest.Config, reqs []cluster.Request) []*targetgroup.Group {
 	b.Helper()
-	c, err := promconfig.Load(config)
-	if err != nil {
-		b.Fatal(err)
-	}
-	j, err := c.Job(job)
-	if err != nil {
-		b.Fatal(err)
-	}
 	snap, _, err := cluster.List(b.Context(), cfg, reqs, cluster.ListOptions{})
 	if err != nil {
 		b.Fatal(err)
@@ -298,7 +290,7 @@ func liveGroups(b *testing.B, config, job string, cfg *rest.Config, reqs []clust
 		}
 		groups = append(groups, gs...)
 	}
-	return j, groups
+	return groups
 }
 
 // rawList makes reqs through a new clientset of cfg, each page by page,
