@@ -194,7 +194,7 @@ func TestLiveFaults(t *testing.T) {
 					}
 					return
 				}
-				wantErr := expandFault(fc.wantErr, requestOf(rule), p)
+				wantErr := p.Expand(fc.wantErr, rule.Request())
 				if err == nil || err.Error() != wantErr {
 					t.Errorf("error = %v\nwant          %s\nrequests:\n%s", err, wantErr, strings.Join(p.Log(), "\n"))
 				}
@@ -204,20 +204,6 @@ func TestLiveFaults(t *testing.T) {
 			})
 		}
 	}
-}
-
-// requestOf names the request a rule's path belongs to, as errors do.
-func requestOf(rule faultproxy.Rule) string {
-	return strings.TrimPrefix(rule.Path, "/") + " in all namespaces"
-}
-
-// expandFault fills in the request, the proxy's URL and its CA file.
-func expandFault(format, request string, p *faultproxy.Proxy) string {
-	s := strings.Replace(format, "%r", request, 1)
-	if strings.Contains(s, "%q") {
-		return fmt.Sprintf(s, p.URL, p.CAFile)
-	}
-	return fmt.Sprintf(s, p.URL)
 }
 
 // TestLiveRetryAfter holds the waits to what the server asks for: at

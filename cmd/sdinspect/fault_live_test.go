@@ -150,7 +150,7 @@ func TestLiveFaults(t *testing.T) {
 					if code != exitFailed || stdout != "" {
 						t.Errorf("exit %d with %d bytes on stdout, want exit %d and nothing", code, len(stdout), exitFailed)
 					}
-					requests := []string{requestOf(rule)}
+					requests := []string{rule.Request()}
 					if fc.fault == faultproxy.Untrusted {
 						// Every request that opens a connection after the
 						// fault fails; which comes first is up to timing.
@@ -158,7 +158,7 @@ func TestLiveFaults(t *testing.T) {
 					}
 					var wants []string
 					for _, r := range requests {
-						wants = append(wants, "sdinspect: listing from the connection flags: "+expand(fc.wantErr, r, p)+"\n")
+						wants = append(wants, "sdinspect: listing from the connection flags: "+p.Expand(fc.wantErr, r)+"\n")
 					}
 					if !slices.Contains(wants, stderr) {
 						t.Errorf("stderr:\n%s\nwant (one of):\n%s\nrequests:\n%s", stderr, strings.Join(wants, ""), strings.Join(p.Log(), "\n"))
@@ -167,20 +167,6 @@ func TestLiveFaults(t *testing.T) {
 			}
 		}
 	}
-}
-
-// requestOf names the request of a rule's path as errors do.
-func requestOf(rule faultproxy.Rule) string {
-	return strings.TrimPrefix(rule.Path, "/") + " in all namespaces"
-}
-
-// expand fills in the request, the proxy's URL and its CA file.
-func expand(format, request string, p *faultproxy.Proxy) string {
-	s := strings.Replace(format, "%r", request, 1)
-	if strings.Contains(s, "%q") {
-		return fmt.Sprintf(s, p.URL, p.CAFile)
-	}
-	return fmt.Sprintf(s, p.URL)
 }
 
 // lineDiff shows the first line where got departs from want.

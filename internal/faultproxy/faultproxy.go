@@ -75,6 +75,12 @@ func (rule Rule) matches(r *http.Request) bool {
 	return strings.Contains(r.URL.Path, rule.Path) && (!rule.Continue || cont) && (!rule.First || !cont)
 }
 
+// Request names the LIST request over all namespaces whose path the rule
+// matches, as sdinspect's errors name it ("pods in all namespaces").
+func (rule Rule) Request() string {
+	return strings.TrimPrefix(rule.Path, "/") + " in all namespaces"
+}
+
 // Proxy is a running fault-injecting proxy.
 type Proxy struct {
 	// URL is the proxy's address, https://127.0.0.1:PORT.
@@ -194,6 +200,16 @@ func (p *Proxy) close() {
 		p.srv.Close()
 		p.transport.CloseIdleConnections()
 	})
+}
+
+// Expand fills in format, an expected error: %r with request, the first
+// %s with the proxy's URL and %q, if there is one, with its CA file.
+func (p *Proxy) Expand(format, request string) string {
+	s := strings.Replace(format, "%r", request, 1)
+	if strings.Contains(s, "%q") {
+		return fmt.Sprintf(s, p.URL, p.CAFile)
+	}
+	return fmt.Sprintf(s, p.URL)
 }
 
 // Faulted returns how many requests got a fault so far.
