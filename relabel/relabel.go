@@ -4,11 +4,14 @@
 // merges kept targets that end up identical. Each target ends kept, dropped
 // (by which rule) or invalid (why), optionally with a step-by-step trace.
 //
-// The semantics are Prometheus's own: the target is populated with
-// scrape.PopulateDiscoveredLabels and each rule is applied with
-// relabel.ProcessBuilder on the same label builder, which is exactly what
-// scrape.PopulateLabels does in one call. Tests hold the result equal to
-// scrape.PopulateLabels for every target.
+// The semantics are Prometheus's own: the label builder holds the labels
+// scrape.PopulateDiscoveredLabels gives it and each rule is applied with
+// relabel.ProcessBuilder on that builder, which is exactly what
+// scrape.PopulateLabels does in one call. When the rules cannot tell the
+// difference, the builder starts from the same labels in one pass rather
+// than from PopulateDiscoveredLabels itself (order.go says why that is
+// exact). Tests hold the result equal to scrape.PopulateLabels for every
+// target.
 package relabel
 
 import (
@@ -197,12 +200,15 @@ type Relabeler struct {
 	// labels, in scratch's memory.
 	settings, group, target []labels.Label
 	disc                    labels.Labels
+	// orderFree is set when the rules' result cannot depend on the order
+	// of the builder's labels, so that a target may start from p.disc.
+	orderFree bool
 }
 
 // NewRelabeler returns a Relabeler for cfg, which must come from
 // Prometheus's config loader.
 func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
-	p := &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels())}
+	p := &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), orderFree: orderFree(cfg.RelabelConfigs)}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
 	return p
@@ -217,18 +223,12 @@ func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
 // Targets is Group for g.Targets[from:to] only, so that a group with
 // thousands of targets can be relabeled in parts.
 func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []Target {
-	if p.opts.Discovered {
-		p.Visit(g, from, to, func(r *Target, discovered labels.Labels) {
+	p.Visit(g, from, to, func(r *Target, discovered labels.Labels) {
+		if p.opts.Discovered {
 			r.discovered = discovered.Copy()
-			out = append(out, *r)
-		})
-		return out
-	}
-	for i := from; i < to; i++ {
-		r := p.apply(g.Targets[i], g.Labels)
-		r.Source, r.Index = g.Source, i
-		out = append(out, r)
-	}
+		}
+		out = append(out, *r)
+	})
 	return out
 }
 
@@ -242,7 +242,6 @@ func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target,
 	for i := from; i < to; i++ {
 		r := p.apply(g.Targets[i], g.Labels)
 		r.Source, r.Index = g.Source, i
-		p.discovered(g.Targets[i])
 		fn(&r, p.disc)
 	}
 }
@@ -280,9 +279,17 @@ func (d *Duplicates) Mark(ts []Target) {
 	}
 }
 
+// apply relabels target t of the group being relabeled, whose labels are
+// tg and, sorted, p.group; it leaves t's discovered labels in p.disc.
 func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	lb := p.lb
-	scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
+	p.discovered(t)
+	if p.orderFree {
+		// See order.go: the same labels, in one pass.
+		lb.Reset(p.disc)
+	} else {
+		scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
+	}
 	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
 	for i, rule := range p.cfg.RelabelConfigs {
 		var keep bool
@@ -302,6 +309,11 @@ func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	if err != nil {
 		r.State, r.Err = Invalid, err
 		return r
+	}
+	if labels.Equal(res, p.disc) {
+		// No rule changed anything: res may be the builder's base,
+		// p.disc, whose memory the next target reuses.
+		res = res.Copy()
 	}
 	r.State, r.Labels = Kept, res
 	return r
@@ -373,6 +385,12 @@ func (p *Relabeler) discovered(t model.LabelSet) {
 		if value != "" {
 			sb.Add(name, value)
 		}
+	}
+	if p.opts.Trace {
+		// A trace's changes hold strings of the builder's base, p.disc:
+		// they must outlive the target.
+		p.disc = sb.Labels()
+		return
 	}
 	sb.Overwrite(&p.disc)
 }

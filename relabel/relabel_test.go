@@ -476,3 +476,49 @@ func changesBetween(a, b labels.Labels) []relabel.Change {
 	}
 	return out
 }
+
+// TestOrderSensitiveLabelmap holds a job to Prometheus where a labelmap
+// maps two labels to one name: Prometheus sets the target's labels before
+// the group's, so the group's value wins, though its name sorts first.
+func TestOrderSensitiveLabelmap(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, `
+job_name: collide
+relabel_configs:
+- {action: labelmap, regex: '__meta_[ab]_(.+)'}
+`)
+	g := &targetgroup.Group{
+		Source:  "g",
+		Labels:  model.LabelSet{"__meta_a_x": "group"},
+		Targets: []model.LabelSet{{"__address__": "h:1", "__meta_b_x": "target"}},
+	}
+	want, err := scrape.PopulateLabels(labels.NewBuilder(labels.EmptyLabels()), cfg, g.Targets[0], g.Labels)
+	if err != nil || want.Get("x") != "group" {
+		t.Fatalf("Prometheus gives x=%q (%v), the test expects the group's value", want.Get("x"), err)
+	}
+	for _, opts := range []relabel.Options{{}, {Trace: true}} {
+		got := relabel.Apply(cfg, []*targetgroup.Group{g}, opts)
+		if len(got) != 1 || got[0].State != relabel.Kept || !labels.Equal(got[0].Labels, want) {
+			t.Errorf("%+v: got %+v, Prometheus keeps %v", opts, got, want)
+		}
+	}
+}
+
+// TestUnchangedTargetsKept holds the labels of a target no rule or check
+// changed (the builder then returns its base, the Relabeler's scratch
+// space) unchanged by the targets relabeled after it.
+func TestUnchangedTargetsKept(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, "job_name: same\n")
+	g := &targetgroup.Group{Source: "g"}
+	for _, addr := range []string{"a:1", "b:2", "c:3"} {
+		g.Targets = append(g.Targets, model.LabelSet{"__address__": model.LabelValue(addr), "instance": model.LabelValue(addr)})
+	}
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	for i, got := range relabel.Apply(cfg, []*targetgroup.Group{g}, relabel.Options{}) {
+		want, err := scrape.PopulateLabels(lb, cfg, g.Targets[i], g.Labels)
+		if err != nil || got.State != relabel.Kept || !labels.Equal(got.Labels, want) {
+			t.Errorf("target %d: %s %v, Prometheus keeps %v (%v)", i, got.State, got.Labels, want, err)
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package relabel
+
+import (
+	"testing"
+
+	promrelabel "github.com/prometheus/prometheus/model/relabel"
+)
+
+// TestInjective pins which labelmap rules are known to map different names
+// to different names, and so let a target start from its discovered labels.
+func TestInjective(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		regex, replacement string
+		want               bool
+	}{
+		{"__meta_kubernetes_pod_label_(.+)", "$1", true},
+		{"__meta_kubernetes_pod_label_(.+)", "${1}", true},
+		{"__meta_kubernetes_service_label_(.*)", "svc_${1}_x", true},
+		{"(.+)_total", "$1", true},
+		{"(.*)", "$1", true},
+		{"a(b|cd)e", "x$1", true},
+		{"only_this_name", "other", true},
+		{"only_this_name", "$1", true}, // matches one name at most
+		{"", "x", true},
+		// Two names may map to one.
+		{"__meta_kubernetes_(pod|service)_label_(.+)", "$2", false},
+		{"__meta_kubernetes_(?:pod|service)_label_(.+)", "$1", false},
+		{"__meta_kubernetes_pod_label_(.+)", "x", false},
+		{"__meta_kubernetes_pod_label_(.+)", "$1$1", false},
+		{"__meta_kubernetes_pod_label_(.+)", "$1_", false}, // the group "1_"
+		{"__meta_kubernetes_pod_label_(.+)", "$$1", false},
+		{"__meta_kubernetes_pod_label_(.+)", "${2}", false},
+		{"(?i)__meta_(.+)", "$1", false}, // __META_a and __meta_a
+		{"__meta_[ab]_(.+)", "$1", false},
+		{"(a|b)", "x", false},
+		{"a((b))", "$1", false},
+	} {
+		r := &promrelabel.Config{Action: promrelabel.LabelMap, Regex: promrelabel.MustNewRegexp(c.regex), Replacement: c.replacement}
+		if got := injective(r); got != c.want {
+			t.Errorf("labelmap regex %q replacement %q: injective %v, want %v", c.regex, c.replacement, got, c.want)
+		}
+		if got := orderFree([]*promrelabel.Config{{Action: promrelabel.Keep, Regex: promrelabel.MustNewRegexp("(.*)")}, r}); got != c.want {
+			t.Errorf("labelmap regex %q replacement %q: order free %v, want %v", c.regex, c.replacement, got, c.want)
+		}
+	}
+}
