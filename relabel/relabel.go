@@ -200,15 +200,16 @@ type Relabeler struct {
 	// labels, in scratch's memory.
 	settings, group, target []labels.Label
 	disc                    labels.Labels
-	// orderFree is set when the rules' result cannot depend on the order
-	// of the builder's labels, so that a target may start from p.disc.
-	orderFree bool
+	// onePass is set when a target's builder may start from p.disc: the
+	// rules' result cannot depend on the order of the builder's labels, and
+	// no trace keeps strings of p.disc, whose memory the next target reuses.
+	onePass bool
 }
 
 // NewRelabeler returns a Relabeler for cfg, which must come from
 // Prometheus's config loader.
 func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
-	p := &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), orderFree: orderFree(cfg.RelabelConfigs)}
+	p := &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), onePass: orderFree(cfg.RelabelConfigs) && !opts.Trace}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
 	return p
@@ -284,7 +285,7 @@ func (d *Duplicates) Mark(ts []Target) {
 func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	lb := p.lb
 	p.discovered(t)
-	if p.orderFree {
+	if p.onePass {
 		// See order.go: the same labels, in one pass.
 		lb.Reset(p.disc)
 	} else {
@@ -385,12 +386,6 @@ func (p *Relabeler) discovered(t model.LabelSet) {
 		if value != "" {
 			sb.Add(name, value)
 		}
-	}
-	if p.opts.Trace {
-		// A trace's changes hold strings of the builder's base, p.disc:
-		// they must outlive the target.
-		p.disc = sb.Labels()
-		return
 	}
 	sb.Overwrite(&p.disc)
 }
