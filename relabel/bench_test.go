@@ -28,9 +28,9 @@ type benchJob struct {
 	cfg     *config.ScrapeConfig
 	groups  []*targetgroup.Group
 	targets int
-	// discover runs discovery again, for the benchmark of the whole
-	// per-target work.
-	discover func() []*targetgroup.Group
+	// each runs discovery again, group by group as sdinspect does, for
+	// the benchmark of the whole per-target work.
+	each func(yield func(*targetgroup.Group) bool)
 }
 
 func benchJobs(b *testing.B) []benchJob {
@@ -45,18 +45,17 @@ func benchJobs(b *testing.B) []benchJob {
 	var jobs []benchJob
 	for _, job := range cfg.Jobs {
 		j := benchJob{name: strings.ReplaceAll(job.Scrape.JobName, "/", "-"), cfg: job.Scrape}
-		j.discover = func() []*targetgroup.Group {
-			var groups []*targetgroup.Group
+		j.each = func(yield func(*targetgroup.Group) bool) {
 			for _, sd := range job.Kubernetes {
-				gs, err := discovery.Discover(snap, sd, discovery.Options{})
-				if err != nil {
+				if err := discovery.Each(snap, sd, discovery.Options{}, yield); err != nil {
 					b.Fatal(err)
 				}
-				groups = append(groups, gs...)
 			}
-			return groups
 		}
-		j.groups = j.discover()
+		j.each(func(g *targetgroup.Group) bool {
+			j.groups = append(j.groups, g)
+			return true
+		})
 		for _, g := range j.groups {
 			j.targets += len(g.Targets)
 		}
@@ -69,9 +68,10 @@ func benchJobs(b *testing.B) []benchJob {
 // scrape.PopulateLabels (what a scrape pool does per target), through
 // relabel.ProcessBuilder alone on the already populated label sets (this
 // Prometheus version has no relabel.Process), through Apply with the trace
-// off and on, and through discovery and Apply together (impl=sdinspect-
-// discover: the whole per-target work, discovery included, which Prometheus
-// does in informers this benchmark cannot run). The sub-benchmarks differ
+// off and on, and through discovery and relabeling together as sdinspect
+// runs them on one goroutine (impl=sdinspect-discover: the whole per-target
+// work, discovery included, which Prometheus does in informers this
+// benchmark cannot run). The sub-benchmarks differ
 // only in impl, so `benchstat -col /impl` prints the ratios of one run.
 func BenchmarkRelabel(b *testing.B) {
 	for _, j := range benchJobs(b) {
@@ -84,7 +84,7 @@ func BenchmarkRelabel(b *testing.B) {
 			{"prometheus-processbuilder", processBuilder(j)},
 			{"sdinspect", func() { relabel.Apply(j.cfg, j.groups, relabel.Options{}) }},
 			{"sdinspect-trace", func() { relabel.Apply(j.cfg, j.groups, relabel.Options{Trace: true}) }},
-			{"sdinspect-discover", func() { relabel.Apply(j.cfg, j.discover(), relabel.Options{}) }},
+			{"sdinspect-discover", discoverAndRelabel(j)},
 		}
 		for _, impl := range impls {
 			b.Run("job="+j.name+"/impl="+impl.name, func(b *testing.B) {
@@ -103,6 +103,26 @@ func BenchmarkRelabel(b *testing.B) {
 func perTarget(b *testing.B, targets int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(targets), "ns/target")
 	b.ReportMetric(float64(targets), "targets")
+}
+
+// discoverAndRelabel is what sdinspect does for each target, output left
+// out: discovery.Each builds a group, Relabeler.Visit relabels its targets
+// and gives their discovered labels, Duplicates marks the kept ones, and
+// the group's label sets go back to discovery.
+func discoverAndRelabel(j benchJob) func() {
+	return func() {
+		r, d := relabel.NewRelabeler(j.cfg, relabel.Options{}), relabel.NewDuplicates()
+		var results []relabel.Target
+		j.each(func(g *targetgroup.Group) bool {
+			results = results[:0]
+			r.Visit(g, 0, len(g.Targets), func(t *relabel.Target, _ labels.Labels) {
+				results = append(results, *t)
+			})
+			d.Mark(results)
+			discovery.Recycle(g)
+			return true
+		})
+	}
 }
 
 func populateLabels(j benchJob) func() {
