@@ -208,6 +208,28 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// plainWords returns the length of the longest run of 8-byte words at the
+// start of s whose bytes are all plain, looking at a word at a time: label
+// names and values are mostly plain ASCII.
+func plainWords(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	// has reports whether a byte of w is zero; exact, as to whether.
+	has := func(w uint64) uint64 { return (w - ones) & ^w & highs }
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		c := s[i : i+8]
+		w := uint64(c[0]) | uint64(c[1])<<8 | uint64(c[2])<<16 | uint64(c[3])<<24 |
+			uint64(c[4])<<32 | uint64(c[5])<<40 | uint64(c[6])<<48 | uint64(c[7])<<56
+		notPlain := w&highs | // not ASCII
+			(w-ones*0x20)&^w&highs | // a control character
+			has(w^(ones*'"')) | has(w^(ones*'\\')) | has(w^(ones*'<')) | has(w^(ones*'>')) | has(w^(ones*'&'))
+		if notPlain != 0 {
+			break
+		}
+	}
+	return i
+}
+
 // appendString appends s quoted as encoding/json quotes it with HTML
 // escaping on: <, > and & as \u003c, \u003e and \u0026, U+2028 and U+2029
 // escaped, invalid UTF-8 replaced by U+FFFD.
@@ -215,7 +237,7 @@ func appendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := plainWords(s); i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if plain[c] {
 				i++

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -149,4 +150,24 @@ func FuzzAppendString(f *testing.F) {
 			t.Errorf("appendString(%q) = %s, encoding/json: %s", s, got, want)
 		}
 	})
+}
+
+// TestAppendStringWords puts every byte that is not copied as it is at
+// every position of two 8-byte words, where plainWords looks at a word at
+// a time, and holds the quoting to encoding/json's.
+func TestAppendStringWords(t *testing.T) {
+	t.Parallel()
+	special := []string{"\x00", "\x1f", "\"", "\\", "<", ">", "&", "\x7f", "é", "\xff", "\u2028"}
+	for _, c := range special {
+		for i := range 17 {
+			s := strings.Repeat("a", i) + c + strings.Repeat("b", 16-i)
+			want, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := appendString(nil, s); string(got) != string(want) {
+				t.Errorf("appendString(%q) = %s, encoding/json: %s", s, got, want)
+			}
+		}
+	}
 }
