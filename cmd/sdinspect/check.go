@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/discovery"
 	"github.com/sdinspect/sdinspect/lint"
 	"github.com/sdinspect/sdinspect/promconfig"
@@ -109,7 +108,7 @@ func (o *checkOptions) run(ctx context.Context, s streams) error {
 func (o *checkOptions) objects(ctx context.Context, s streams, jobs []*promconfig.Job) (*objects, string, error) {
 	switch {
 	case len(o.input.from) > 0:
-		snap, err := cluster.Read(o.input.from, s.note)
+		snap, err := readFiles(o.input.from, s.note)
 		if err != nil {
 			return nil, "", err
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/diff"
 	"github.com/sdinspect/sdinspect/promconfig"
 	"github.com/sdinspect/sdinspect/report"
@@ -172,7 +171,7 @@ func (o *diffOptions) objects(ctx context.Context, s streams, jobs []*promconfig
 	if len(o.input.from) == 0 {
 		return o.input.listLive(ctx, s, jobs)
 	}
-	snap, err := cluster.Read(o.input.from, s.note)
+	snap, err := readFiles(o.input.from, s.note)
 	if err != nil {
 		return nil, err
 	}

@@ -244,7 +244,7 @@ func (o *inputOptions) load(ctx context.Context, s streams) ([]*promconfig.Job, 
 		objs, err := o.listLive(ctx, s, jobs)
 		return jobs, objs, err
 	}
-	snap, err := cluster.Read(o.from, s.note)
+	snap, err := readFiles(o.from, s.note)
 	if err != nil {
 		return nil, nil, err
 	}

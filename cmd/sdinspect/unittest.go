@@ -186,7 +186,7 @@ func testJob(t *expect.Test) (*promconfig.Job, error) {
 // its inline manifests, or none.
 func testObjects(t *expect.Test, warn func(string)) (*objects, error) {
 	if len(t.Snapshot) > 0 {
-		snap, err := cluster.Read(t.Snapshot, warn)
+		snap, err := readFiles(t.Snapshot, warn)
 		if err != nil {
 			return nil, err
 		}
