@@ -1,8 +1,13 @@
 package relabel
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	promrelabel "github.com/prometheus/prometheus/model/relabel"
 )
 
@@ -43,5 +48,34 @@ func TestInjective(t *testing.T) {
 		if got := orderFree([]*promrelabel.Config{{Action: promrelabel.Keep, Regex: promrelabel.MustNewRegexp("(.*)")}, r}); got != c.want {
 			t.Errorf("labelmap regex %q replacement %q: order free %v, want %v", c.regex, c.replacement, got, c.want)
 		}
+	}
+}
+
+// TestSortedLike holds sortedLike to sorting, over sets that share all,
+// some or none of the names of the set before.
+func TestSortedLike(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	names := []string{"__address__", "__meta_kubernetes_pod_label_app", "__meta_kubernetes_pod_label_apps", "__meta_kubernetes_pod_name", "a", "b"}
+	var buf []labels.Label
+	reused := 0
+	for range 2000 {
+		ls := model.LabelSet{}
+		for _, n := range names {
+			if r.IntN(4) > 0 {
+				ls[model.LabelName(n)] = model.LabelValue(fmt.Sprint(r.IntN(3)))
+			}
+		}
+		before := len(buf)
+		buf = sortedLike(buf, ls)
+		if want := sortedSet(nil, ls); !slices.Equal(buf, want) {
+			t.Fatalf("sortedLike(%v) = %v, want %v", ls, buf, want)
+		}
+		if before == len(buf) {
+			reused++
+		}
+	}
+	if reused < 100 {
+		t.Fatalf("only %d sets had as many labels as the one before: the reuse is not exercised", reused)
 	}
 }

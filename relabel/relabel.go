@@ -239,7 +239,7 @@ func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []
 // are built in the Relabeler's scratch space, for callers that use them at
 // once and keep no copy. Options.Discovered is ignored.
 func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered labels.Labels)) {
-	p.group = sortedSet(p.group[:0], g.Labels)
+	p.group = sortedLike(p.group, g.Labels)
 	for i := from; i < to; i++ {
 		r := p.apply(g.Targets[i], g.Labels)
 		r.Source, r.Index = g.Source, i
@@ -353,7 +353,7 @@ func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
 // empty values are absent. The group's labels and the settings are sorted
 // once, so that a target costs a merge rather than a sort of every label.
 func (p *Relabeler) discovered(t model.LabelSet) {
-	p.target = sortedSet(p.target[:0], t)
+	p.target = sortedLike(p.target, t)
 	ts, gs, ss := p.target, p.group, p.settings
 	sb := &p.scratch
 	sb.Reset()
@@ -388,6 +388,28 @@ func (p *Relabeler) discovered(t model.LabelSet) {
 		}
 	}
 	sb.Overwrite(&p.disc)
+}
+
+// sortedLike returns ls's labels sorted by name, in buf's memory. buf holds
+// the set sorted before, whose names the next set often has exactly (the
+// targets of one pod, the pods of one workload): then it only takes the
+// values, a lookup per name, rather than sorting names that share long
+// prefixes.
+func sortedLike(buf []labels.Label, ls model.LabelSet) []labels.Label {
+	if len(buf) == len(ls) {
+		i := 0
+		for ; i < len(buf); i++ {
+			v, ok := ls[model.LabelName(buf[i].Name)]
+			if !ok {
+				break
+			}
+			buf[i].Value = string(v)
+		}
+		if i == len(buf) {
+			return buf
+		}
+	}
+	return sortedSet(buf[:0], ls)
 }
 
 // sortedSet appends ls's labels to buf, sorted by name.
