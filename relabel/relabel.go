@@ -10,8 +10,9 @@
 // scrape.PopulateLabels does in one call. When the rules cannot tell the
 // difference, the builder starts from the same labels in one pass rather
 // than from PopulateDiscoveredLabels itself (order.go says why that is
-// exact). Tests hold the result equal to scrape.PopulateLabels for every
-// target.
+// exact), and labelmap, labeldrop and labelkeep, Prometheus's steps, remember
+// their regex's verdict on each label name (names.go). Tests hold the result
+// equal to scrape.PopulateLabels for every target.
 package relabel
 
 import (
@@ -200,6 +201,9 @@ type Relabeler struct {
 	// labels, in scratch's memory.
 	settings, group, target []labels.Label
 	disc                    labels.Labels
+	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
+	// by index, its regex's verdict on the label names seen (names.go).
+	verdicts []map[string]verdict
 	// onePass is set when a target's builder may start from p.disc: the
 	// rules' result cannot depend on the order of the builder's labels, and
 	// no trace keeps strings of p.disc, whose memory the next target reuses.
@@ -296,10 +300,10 @@ func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 		var keep bool
 		if p.opts.Trace {
 			var changes []Change
-			keep, changes = p.traced(rule)
+			keep, changes = p.traced(i, rule)
 			r.Trace = append(r.Trace, Step{Rule: i, Keep: keep, Changes: changes})
 		} else {
-			keep = promrelabel.ProcessBuilder(lb, rule)
+			keep = p.process(i, rule)
 		}
 		if !keep {
 			r.State, r.DroppedBy = Dropped, i
@@ -324,7 +328,7 @@ func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 // label named in advance are watched through that label; the others
 // (labelmap, labeldrop, labelkeep, a templated target_label) by comparing
 // every label before and after.
-func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
+func (p *Relabeler) traced(i int, rule *promrelabel.Config) (bool, []Change) {
 	lb := p.lb
 	switch rule.Action {
 	case promrelabel.Keep, promrelabel.Drop, promrelabel.KeepEqual, promrelabel.DropEqual:
@@ -341,7 +345,7 @@ func (p *Relabeler) traced(rule *promrelabel.Config) (bool, []Change) {
 		}
 	}
 	p.before = sorted(lb, p.before[:0])
-	keep := promrelabel.ProcessBuilder(lb, rule)
+	keep := p.process(i, rule)
 	p.after = sorted(lb, p.after[:0])
 	return keep, diffLabels(p.before, p.after)
 }
