@@ -13,7 +13,7 @@ import (
 // How sdinspect bounds its memory when it reads a large cluster from files.
 // Decoding a snapshot makes ~15 times the objects' size in garbage; Go's
 // collector, by default, lets the heap grow to twice what it last found
-// live, and keeps what it freed, so that a 741 MB cluster peaked at 2.9
+// live, and keeps what it freed, so that 741 MiB of objects peaked at 3.0
 // times that. Decoding runs on one goroutine, so a collector that runs more
 // often mostly uses the other processors: it costs memory, not time. After
 // decoding, the heap is held under a soft limit a little below twice the
