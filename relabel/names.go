@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
-
 	promrelabel "github.com/prometheus/prometheus/model/relabel"
 )
 
