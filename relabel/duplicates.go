@@ -35,8 +35,6 @@ func (d *Duplicates) Mark(ts []Target) {
 	}
 }
 
-// apply relabels target t of the group being relabeled, whose labels are
-// tg and, sorted, p.group; it leaves t's discovered labels in p.disc.
 // mark links a kept target to the first earlier kept target with
 // identical labels. Prometheus itself tells targets apart by a hash of the
 // full label set and the scrape URL; the URL is a function of the labels

@@ -251,6 +251,8 @@ func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target,
 	}
 }
 
+// apply relabels target t of the group being relabeled, whose labels are
+// tg and, sorted, p.group; it leaves t's discovered labels in p.disc.
 func (p *Relabeler) apply(t, tg model.LabelSet) Target {
 	lb := p.lb
 	p.discovered(t)
