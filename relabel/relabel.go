@@ -487,13 +487,19 @@ func ScrapeURL(cfg *config.ScrapeConfig, t *Target) string {
 }
 
 // PublicLabels are the labels a kept target's series carry: its labels
-// without the internal ones, those starting with "__".
+// without the internal ones (IsPublic).
 func PublicLabels(t *Target) labels.Labels {
 	var sb labels.ScratchBuilder
 	t.Labels.Range(func(l labels.Label) {
-		if !strings.HasPrefix(l.Name, model.ReservedLabelPrefix) {
+		if IsPublic(l.Name) {
 			sb.Add(l.Name, l.Value)
 		}
 	})
 	return sb.Labels()
+}
+
+// IsPublic reports whether a kept target's series carry the label name:
+// whether it does not start with "__", as internal labels do.
+func IsPublic(name string) bool {
+	return !strings.HasPrefix(name, model.ReservedLabelPrefix)
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"strings"
-
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/sdinspect/sdinspect/promconfig"
@@ -55,7 +52,7 @@ func sortLabels(s *report.SortedLabels, r *relabel.Target, discovered labels.Lab
 		// relabel.PublicLabels, without building them.
 		r.Labels.Range(func(l labels.Label) {
 			s.Labels = append(s.Labels, report.Label{Name: l.Name, Value: l.Value})
-			if !strings.HasPrefix(l.Name, model.ReservedLabelPrefix) {
+			if relabel.IsPublic(l.Name) {
 				s.Public = append(s.Public, report.Label{Name: l.Name, Value: l.Value})
 			}
 		})
