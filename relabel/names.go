@@ -54,9 +54,6 @@ func (p *Relabeler) process(i int, rule *promrelabel.Config) bool {
 
 // verdict returns, and remembers, what the i-th rule's regex makes of name.
 func (p *Relabeler) verdict(i int, rule *promrelabel.Config, name string) verdict {
-	if p.verdicts == nil {
-		p.verdicts = make([]map[string]verdict, len(p.cfg.RelabelConfigs))
-	}
 	m := p.verdicts[i]
 	if v, ok := m[name]; ok {
 		return v

@@ -213,7 +213,11 @@ type Relabeler struct {
 // NewRelabeler returns a Relabeler for cfg, which must come from
 // Prometheus's config loader.
 func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
-	p := &Relabeler{cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()), onePass: orderFree(cfg.RelabelConfigs) && !opts.Trace}
+	p := &Relabeler{
+		cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()),
+		verdicts: make([]map[string]verdict, len(cfg.RelabelConfigs)),
+		onePass:  orderFree(cfg.RelabelConfigs) && !opts.Trace,
+	}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
 	return p
