@@ -36,10 +36,9 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 // Snapshot holds the Kubernetes objects discovery reads. It is the only thing
@@ -69,10 +68,20 @@ type Options struct {
 
 // builder holds what the role builders share during one Discover call.
 type builder struct {
-	attach        kubernetes.AttachMetadataConfig
-	st            *stores
-	lab           *labeler
-	podLabelCache map[*corev1.Pod]model.LabelSet
+	attach kubernetes.AttachMetadataConfig
+	st     *stores
+	lab    *labeler
+	// arena holds the label sets of the group being built.
+	arena *arena
+	// podLabelCache holds the pod labels of the object being built, in
+	// podArena's memory.
+	podLabelCache map[*corev1.Pod][]labels.Label
+	podArena      arena
+}
+
+// set starts a label set at the end of the group's arena.
+func (b *builder) set() labelSet {
+	return labelSet{b.arena, len(b.arena.ls)}
 }
 
 // Discover returns the target groups that Prometheus would emit for cfg over
@@ -86,18 +95,18 @@ type builder struct {
 // any target. snap is only read.
 func Discover(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options) ([]*targetgroup.Group, error) {
 	var groups []*targetgroup.Group
-	err := Each(snap, cfg, opts, func(g *targetgroup.Group) bool {
-		groups = append(groups, g)
+	err := Each(snap, cfg, opts, func(g *Group) bool {
+		groups = append(groups, g.TargetGroup())
 		return true
 	})
 	return groups, err
 }
 
-// Each calls yield with the groups Discover returns, in the same order,
-// building each only when it is due, so that a caller that is done with a
-// group before taking the next never holds them all. It stops early when
-// yield returns false.
-func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*targetgroup.Group) bool) error {
+// Each calls yield with the groups Discover returns, in the same order and
+// in the form relabeling reads (Group), building each only when it is due,
+// so that a caller that is done with a group before taking the next never
+// holds them all. It stops early when yield returns false.
+func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*Group) bool) error {
 	sel, err := validate(cfg)
 	if err != nil {
 		return err
@@ -110,7 +119,7 @@ func Each(snap *Snapshot, cfg *kubernetes.SDConfig, opts Options, yield func(*ta
 		attach:        cfg.AttachMetadata,
 		st:            newStores(snap, cfg.Role, cfg.AttachMetadata, sel, scope),
 		lab:           newLabeler(),
-		podLabelCache: make(map[*corev1.Pod]model.LabelSet),
+		podLabelCache: make(map[*corev1.Pod][]labels.Label),
 	}
 	switch cfg.Role {
 	case kubernetes.RoleNode:
@@ -158,14 +167,21 @@ func validate(cfg *kubernetes.SDConfig) (selectors, error) {
 // keys behind one prefix), and yields those with targets. The pod label
 // cache only serves the targets of one object, so it holds one object's
 // pods at a time.
-func eachGroup[T any](b *builder, objs map[string]T, build func(T) *targetgroup.Group, yield func(*targetgroup.Group) bool) {
+func eachGroup[T any](b *builder, objs map[string]T, build func(T) *Group, yield func(*Group) bool) {
 	for _, k := range slices.Sorted(maps.Keys(objs)) {
-		tg := build(objs[k])
-		for _, ls := range b.podLabelCache {
-			recycle(ls) // merged into targets, never handed out
+		if b.arena == nil {
+			b.arena = newArena()
 		}
+		g := build(objs[k])
 		clear(b.podLabelCache)
-		if tg != nil && len(tg.Targets) > 0 && !yield(tg) {
+		clear(b.podArena.ls) // merged into targets, never handed out
+		b.podArena.ls = b.podArena.ls[:0]
+		if g == nil || len(g.Targets) == 0 {
+			b.arena.ls = b.arena.ls[:0]
+			continue
+		}
+		g.arena, b.arena = b.arena, nil
+		if !yield(g) {
 			return
 		}
 	}

@@ -1,11 +1,13 @@
 package discovery_test
 
 import (
+	"cmp"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
-	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/sdinspect/sdinspect/discovery"
 	"github.com/sdinspect/sdinspect/internal/gencluster"
@@ -25,8 +27,8 @@ func TestEachStopsEarly(t *testing.T) {
 		if len(all) < 3 {
 			t.Fatalf("role %s: %d groups, the test needs at least 3", role, len(all))
 		}
-		var got []*targetgroup.Group
-		err = discovery.Each(snap, sd, discovery.Options{}, func(g *targetgroup.Group) bool {
+		var got []*discovery.Group
+		err = discovery.Each(snap, sd, discovery.Options{}, func(g *discovery.Group) bool {
 			got = append(got, g)
 			return len(got) < 2
 		})
@@ -41,7 +43,8 @@ func TestEachStopsEarly(t *testing.T) {
 
 // TestEachRecycled: groups built while every earlier group is recycled as
 // soon as it is yielded, their label sets reused, equal those Discover
-// builds afresh, for every role.
+// builds afresh, for every role; their label sets are sorted, each name
+// once, and Sorted gives them back from Prometheus's form.
 func TestEachRecycled(t *testing.T) {
 	t.Parallel()
 	snap := gencluster.Generate(5, gencluster.Size{Namespaces: 3, Nodes: 5, Apps: 12})
@@ -59,9 +62,18 @@ func TestEachRecycled(t *testing.T) {
 		n := 0
 		for range 2 { // the second pass takes what the first recycled
 			n = 0
-			err = discovery.Each(snap, sd, discovery.Options{}, func(g *targetgroup.Group) bool {
-				if n < len(want) && !reflect.DeepEqual(g, want[n]) {
-					t.Errorf("role %s: group %d built from recycled label sets:\n%v\nwant\n%v", role, n, g, want[n])
+			err = discovery.Each(snap, sd, discovery.Options{}, func(g *discovery.Group) bool {
+				if n < len(want) && !reflect.DeepEqual(g.TargetGroup(), want[n]) {
+					t.Errorf("role %s: group %d built from recycled label sets:\n%v\nwant\n%v", role, n, g.TargetGroup(), want[n])
+				}
+				for _, ls := range append([][]labels.Label{g.Labels}, g.Targets...) {
+					if !slices.IsSortedFunc(ls, func(a, b labels.Label) int { return cmp.Compare(a.Name, b.Name) }) ||
+						len(slices.CompactFunc(slices.Clone(ls), func(a, b labels.Label) bool { return a.Name == b.Name })) != len(ls) {
+						t.Errorf("role %s: group %s: labels not sorted, each once: %v", role, g.Source, ls)
+					}
+				}
+				if s := discovery.Sorted(g.TargetGroup()); !reflect.DeepEqual(s.Labels, g.Labels) || !reflect.DeepEqual(s.Targets, g.Targets) {
+					t.Errorf("role %s: group %s from its TargetGroup: %v %v, want %v %v", role, g.Source, s.Labels, s.Targets, g.Labels, g.Targets)
 				}
 				n++
 				discovery.Recycle(g)

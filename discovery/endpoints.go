@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 // Endpoints labels, as discovery/kubernetes/endpoints.go names them. The
@@ -33,35 +33,38 @@ func endpointsSource(eps *corev1.Endpoints) string {
 // a target for every ready then every not-ready address, followed by one
 // target for each container port of a referenced pod that no endpoint port
 // covered.
-func (b *builder) buildEndpoints(eps *corev1.Endpoints) *targetgroup.Group {
-	tg := &targetgroup.Group{Source: endpointsSource(eps), Labels: newLabelSet(groupSize)}
-	tg.Labels[namespaceLabel] = model.LabelValue(eps.Namespace)
+func (b *builder) buildEndpoints(eps *corev1.Endpoints) *Group {
+	tg := &Group{Source: endpointsSource(eps)}
+	ls := b.set()
+	ls.set(namespaceLabel, model.LabelValue(eps.Namespace))
 	if svc, ok := b.st.services[eps.Namespace+"/"+eps.Name]; ok {
-		b.addServiceLabels(tg.Labels, svc)
+		b.addServiceLabels(ls, svc)
 	}
-	b.lab.addObjectMetaLabels(tg.Labels, &eps.ObjectMeta, resourceEndpoints)
+	b.lab.addObjectMetaLabels(ls, &eps.ObjectMeta, resourceEndpoints)
 	if b.attach.Namespace {
-		b.addNamespaceLabels(tg.Labels, eps.Namespace)
+		b.addNamespaceLabels(ls, eps.Namespace)
 	}
+	tg.Labels = ls.done()
 
 	seen := newSeenPods()
 	add := func(addr *corev1.EndpointAddress, port *corev1.EndpointPort, ready model.LabelValue) {
 		pod := b.resolvePodRef(eps.Namespace, addr.TargetRef)
-		target := newLabelSet(b.targetSize(pod))
-		target[model.AddressLabel] = model.LabelValue(net.JoinHostPort(addr.IP, strconv.FormatUint(uint64(port.Port), 10)))
-		target[endpointPortNameLabel] = model.LabelValue(port.Name)
-		target[endpointPortProtocolLabel] = model.LabelValue(port.Protocol)
-		target[endpointReadyLabel] = ready
+		target := b.set()
+		// In the order of the names, for target.done.
+		target.set(model.AddressLabel, model.LabelValue(net.JoinHostPort(addr.IP, strconv.FormatUint(uint64(port.Port), 10))))
 		if addr.TargetRef != nil {
-			target[endpointAddressTargetKindLabel] = model.LabelValue(addr.TargetRef.Kind)
-			target[endpointAddressTargetNameLabel] = model.LabelValue(addr.TargetRef.Name)
-		}
-		if addr.NodeName != nil {
-			target[endpointNodeName] = model.LabelValue(*addr.NodeName)
+			target.set(endpointAddressTargetKindLabel, model.LabelValue(addr.TargetRef.Kind))
+			target.set(endpointAddressTargetNameLabel, model.LabelValue(addr.TargetRef.Name))
 		}
 		if addr.Hostname != "" {
-			target[endpointHostname] = model.LabelValue(addr.Hostname)
+			target.set(endpointHostname, model.LabelValue(addr.Hostname))
 		}
+		if addr.NodeName != nil {
+			target.set(endpointNodeName, model.LabelValue(*addr.NodeName))
+		}
+		target.set(endpointPortNameLabel, model.LabelValue(port.Name))
+		target.set(endpointPortProtocolLabel, model.LabelValue(port.Protocol))
+		target.set(endpointReadyLabel, ready)
 		if b.attach.Node {
 			if addr.NodeName != nil {
 				b.addNodeLabels(target, addr.NodeName)
@@ -71,15 +74,15 @@ func (b *builder) buildEndpoints(eps *corev1.Endpoints) *targetgroup.Group {
 		}
 
 		if pod == nil {
-			tg.Targets = append(tg.Targets, target)
+			tg.Targets = append(tg.Targets, target.done())
 			return
 		}
 		seen.add(pod, &port.Port)
-		mergeInto(target, b.podLabels(pod))
+		target.merge(b.podLabels(pod))
 		// Endpoints carry the endpoint port's protocol into the container
 		// port protocol label, unlike EndpointSlices.
 		addContainerPortLabels(target, pod, port.Port, &port.Protocol)
-		tg.Targets = append(tg.Targets, target)
+		tg.Targets = append(tg.Targets, target.done())
 	}
 
 	for i := range eps.Subsets {
@@ -107,23 +110,13 @@ func (b *builder) resolvePodRef(from string, ref *corev1.ObjectReference) *corev
 	return b.st.pods[ref.Namespace+"/"+ref.Name]
 }
 
-// targetSize is a generous size for an endpoint target map: its own
-// labels, node metadata and, when resolved, the pod's labels.
-func (b *builder) targetSize(pod *corev1.Pod) int {
-	n := 32
-	if pod != nil {
-		n += podLabelsSize(pod)
-	}
-	return n
-}
-
 // addContainerPortLabels sets the container labels of the container port
 // matching port by number, protocol ignored. Within a container the first
 // matching port wins; across containers (init containers last) the last
 // matching container overwrites the earlier ones, because Prometheus only
 // breaks out of the inner loop. protocol, when non-nil, replaces the
 // container port's protocol.
-func addContainerPortLabels(target model.LabelSet, pod *corev1.Pod, port int32, protocol *corev1.Protocol) {
+func addContainerPortLabels(target labelSet, pod *corev1.Pod, port int32, protocol *corev1.Protocol) {
 	for i, c := range podContainers(pod) {
 		for _, cport := range c.Ports {
 			if cport.ContainerPort != port {
@@ -133,12 +126,12 @@ func addContainerPortLabels(target model.LabelSet, pod *corev1.Pod, port int32, 
 			if protocol != nil {
 				proto = *protocol
 			}
-			target[podContainerNameLabel] = model.LabelValue(c.Name)
-			target[podContainerImageLabel] = model.LabelValue(c.Image)
-			target[podContainerPortNameLabel] = model.LabelValue(cport.Name)
-			target[podContainerPortNumberLabel] = model.LabelValue(strconv.FormatUint(uint64(port), 10))
-			target[podContainerPortProtocolLabel] = model.LabelValue(proto)
-			target[podContainerIsInit] = model.LabelValue(strconv.FormatBool(i >= len(pod.Spec.Containers)))
+			target.set(podContainerImageLabel, model.LabelValue(c.Image))
+			target.set(podContainerIsInit, model.LabelValue(strconv.FormatBool(i >= len(pod.Spec.Containers))))
+			target.set(podContainerNameLabel, model.LabelValue(c.Name))
+			target.set(podContainerPortNameLabel, model.LabelValue(cport.Name))
+			target.set(podContainerPortNumberLabel, model.LabelValue(strconv.FormatUint(uint64(port), 10)))
+			target.set(podContainerPortProtocolLabel, model.LabelValue(proto))
 			break
 		}
 	}
@@ -182,7 +175,7 @@ func (s *seenPods) add(pod *corev1.Pod, port *int32) {
 // Prometheus walks the seen pods in Go map order; we walk them by
 // namespace/name so the output is stable. Within a pod the order is
 // container then port order, as in Prometheus.
-func (b *builder) appendUncoveredPodPorts(targets []model.LabelSet, s *seenPods) []model.LabelSet {
+func (b *builder) appendUncoveredPodPorts(targets [][]labels.Label, s *seenPods) [][]labels.Label {
 	pods := make([]*seenPod, 0, len(s.byKey))
 	for _, sp := range s.byKey {
 		pods = append(pods, sp)
@@ -200,16 +193,16 @@ func (b *builder) appendUncoveredPodPorts(targets []model.LabelSet, s *seenPods)
 					continue
 				}
 				number := strconv.FormatUint(uint64(cport.ContainerPort), 10)
-				target := newLabelSet(8 + podLabelsSize(pod))
-				target[model.AddressLabel] = model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number))
-				target[podContainerNameLabel] = model.LabelValue(c.Name)
-				target[podContainerImageLabel] = model.LabelValue(c.Image)
-				target[podContainerPortNameLabel] = model.LabelValue(cport.Name)
-				target[podContainerPortNumberLabel] = model.LabelValue(number)
-				target[podContainerPortProtocolLabel] = model.LabelValue(cport.Protocol)
-				target[podContainerIsInit] = model.LabelValue(strconv.FormatBool(i >= len(pod.Spec.Containers)))
-				mergeInto(target, b.podLabels(pod))
-				targets = append(targets, target)
+				target := b.set()
+				target.set(model.AddressLabel, model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number)))
+				target.set(podContainerImageLabel, model.LabelValue(c.Image))
+				target.set(podContainerIsInit, model.LabelValue(strconv.FormatBool(i >= len(pod.Spec.Containers))))
+				target.set(podContainerNameLabel, model.LabelValue(c.Name))
+				target.set(podContainerPortNameLabel, model.LabelValue(cport.Name))
+				target.set(podContainerPortNumberLabel, model.LabelValue(number))
+				target.set(podContainerPortProtocolLabel, model.LabelValue(cport.Protocol))
+				target.merge(b.podLabels(pod))
+				targets = append(targets, target.done())
 			}
 		}
 	}

@@ -8,8 +8,6 @@ import (
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 )
 
 // EndpointSlice labels, as discovery/kubernetes/endpointslice.go names them.
@@ -39,22 +37,24 @@ func endpointSliceSource(eps *discoveryv1.EndpointSlice) string {
 // endpoint, per port, a target for each address, then the uncovered
 // container ports of referenced pods. Conditions never filter; every
 // optional field gives a label only when set.
-func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *targetgroup.Group {
-	tg := &targetgroup.Group{Source: endpointSliceSource(eps), Labels: newLabelSet(groupSize)}
-	tg.Labels[namespaceLabel] = model.LabelValue(eps.Namespace)
-	tg.Labels[endpointSliceAddressTypeLabel] = model.LabelValue(eps.AddressType)
-	b.lab.addObjectMetaLabels(tg.Labels, &eps.ObjectMeta, resourceEndpointSlice)
+func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *Group {
+	tg := &Group{Source: endpointSliceSource(eps)}
+	ls := b.set()
+	ls.set(namespaceLabel, model.LabelValue(eps.Namespace))
+	ls.set(endpointSliceAddressTypeLabel, model.LabelValue(eps.AddressType))
+	b.lab.addObjectMetaLabels(ls, &eps.ObjectMeta, resourceEndpointSlice)
 
 	var svc *corev1.Service
 	if name, ok := eps.Labels[discoveryv1.LabelServiceName]; ok {
 		svc = b.st.services[eps.Namespace+"/"+name]
 		if svc != nil {
-			b.addServiceLabels(tg.Labels, svc)
+			b.addServiceLabels(ls, svc)
 		}
 	}
 	if b.attach.Namespace {
-		b.addNamespaceLabels(tg.Labels, eps.Namespace)
+		b.addNamespaceLabels(ls, eps.Namespace)
 	}
+	tg.Labels = ls.done()
 	if nonPrimaryIPFamilySlice(svc, eps) {
 		return tg
 	}
@@ -66,20 +66,20 @@ func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *targetgrou
 			a = net.JoinHostPort(addr, strconv.FormatUint(uint64(*port.Port), 10))
 		}
 		pod := b.resolvePodRef(eps.Namespace, ep.TargetRef)
-		target := newLabelSet(b.targetSize(pod) + 2*len(ep.DeprecatedTopology))
-		target[model.AddressLabel] = model.LabelValue(a)
+		target := b.set()
+		target.set(model.AddressLabel, model.LabelValue(a))
 		b.addEndpointSliceLabels(target, ep, port)
 		if pod == nil {
-			tg.Targets = append(tg.Targets, target)
+			tg.Targets = append(tg.Targets, target.done())
 			return
 		}
 		seen.add(pod, port.Port)
-		mergeInto(target, b.podLabels(pod))
+		target.merge(b.podLabels(pod))
 		if port.Port != nil {
 			// The container port's own protocol, unlike the endpoints role.
 			addContainerPortLabels(target, pod, *port.Port, nil)
 		}
-		tg.Targets = append(tg.Targets, target)
+		tg.Targets = append(tg.Targets, target.done())
 	}
 
 	for i := range eps.Endpoints {
@@ -96,35 +96,36 @@ func (b *builder) buildEndpointSlice(eps *discoveryv1.EndpointSlice) *targetgrou
 
 // addEndpointSliceLabels adds the port and endpoint labels of one
 // endpointslice target, and node metadata when attach_metadata.node is set.
-func (b *builder) addEndpointSliceLabels(target model.LabelSet, ep *discoveryv1.Endpoint, port *discoveryv1.EndpointPort) {
+func (b *builder) addEndpointSliceLabels(target labelSet, ep *discoveryv1.Endpoint, port *discoveryv1.EndpointPort) {
 	setIf := func(name model.LabelName, v *string) {
 		if v != nil {
-			target[name] = model.LabelValue(*v)
+			target.set(name, model.LabelValue(*v))
 		}
 	}
 	setBool := func(name model.LabelName, v *bool) {
 		if v != nil {
-			target[name] = model.LabelValue(strconv.FormatBool(*v))
+			target.set(name, model.LabelValue(strconv.FormatBool(*v)))
 		}
 	}
-	setIf(endpointSlicePortNameLabel, port.Name)
-	if port.Protocol != nil {
-		target[endpointSlicePortProtocolLabel] = model.LabelValue(*port.Protocol)
+	// In the order of the names where it costs nothing, for target.done.
+	if ep.TargetRef != nil {
+		target.set(endpointSliceAddressTargetKindLabel, model.LabelValue(ep.TargetRef.Kind))
+		target.set(endpointSliceAddressTargetNameLabel, model.LabelValue(ep.TargetRef.Name))
 	}
-	if port.Port != nil {
-		target[endpointSlicePortLabel] = model.LabelValue(strconv.FormatUint(uint64(*port.Port), 10))
-	}
-	setIf(endpointSlicePortAppProtocol, port.AppProtocol)
 	setBool(endpointSliceEndpointConditionsReadyLabel, ep.Conditions.Ready)
 	setBool(endpointSliceEndpointConditionsServingLabel, ep.Conditions.Serving)
 	setBool(endpointSliceEndpointConditionsTerminatingLabel, ep.Conditions.Terminating)
 	setIf(endpointSliceEndpointHostnameLabel, ep.Hostname)
-	if ep.TargetRef != nil {
-		target[endpointSliceAddressTargetKindLabel] = model.LabelValue(ep.TargetRef.Kind)
-		target[endpointSliceAddressTargetNameLabel] = model.LabelValue(ep.TargetRef.Name)
-	}
 	setIf(endpointSliceEndpointNodenameLabel, ep.NodeName)
 	setIf(endpointSliceEndpointZoneLabel, ep.Zone)
+	if port.Port != nil {
+		target.set(endpointSlicePortLabel, model.LabelValue(strconv.FormatUint(uint64(*port.Port), 10)))
+	}
+	setIf(endpointSlicePortAppProtocol, port.AppProtocol)
+	setIf(endpointSlicePortNameLabel, port.Name)
+	if port.Protocol != nil {
+		target.set(endpointSlicePortProtocolLabel, model.LabelValue(*port.Protocol))
+	}
 
 	// Keys that sanitize alike, or a key "present_x" next to "x", overwrite
 	// each other in Go map order in Prometheus; sorted keys make ours stable.
@@ -135,8 +136,8 @@ func (b *builder) addEndpointSliceLabels(target model.LabelSet, ep *discoveryv1.
 	slices.Sort(keys)
 	for _, k := range keys {
 		ln := b.lab.sanitize(k)
-		target[model.LabelName(endpointSliceEndpointTopologyLabelPrefix+ln)] = model.LabelValue(ep.DeprecatedTopology[k])
-		target[model.LabelName(endpointSliceEndpointTopologyLabelPresentPrefix+ln)] = presentValue
+		target.set(model.LabelName(endpointSliceEndpointTopologyLabelPrefix+ln), model.LabelValue(ep.DeprecatedTopology[k]))
+		target.set(model.LabelName(endpointSliceEndpointTopologyLabelPresentPrefix+ln), presentValue)
 	}
 
 	if b.attach.Node {

@@ -5,8 +5,6 @@ import (
 
 	"github.com/prometheus/common/model"
 	networkingv1 "k8s.io/api/networking/v1"
-
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 )
 
 // Ingress labels, as discovery/kubernetes/ingress.go names them.
@@ -61,16 +59,18 @@ func matchesHostnamePattern(pattern, host string) bool {
 // addressed by the rule host without port. The scheme is https when any TLS
 // host of the ingress matches the rule host. Backends, pathType and the
 // default backend play no part.
-func (b *builder) buildIngress(ing *networkingv1.Ingress) *targetgroup.Group {
-	tg := &targetgroup.Group{Source: ingressSource(ing), Labels: newLabelSet(groupSize)}
-	tg.Labels[namespaceLabel] = model.LabelValue(ing.Namespace)
+func (b *builder) buildIngress(ing *networkingv1.Ingress) *Group {
+	tg := &Group{Source: ingressSource(ing)}
+	ls := b.set()
+	ls.set(namespaceLabel, model.LabelValue(ing.Namespace))
 	if cls := ing.Spec.IngressClassName; cls != nil {
-		tg.Labels[ingressClassNameLabel] = model.LabelValue(*cls)
+		ls.set(ingressClassNameLabel, model.LabelValue(*cls))
 	}
-	b.lab.addObjectMetaLabels(tg.Labels, &ing.ObjectMeta, resourceIngress)
+	b.lab.addObjectMetaLabels(ls, &ing.ObjectMeta, resourceIngress)
 	if b.attach.Namespace {
-		b.addNamespaceLabels(tg.Labels, ing.Namespace)
+		b.addNamespaceLabels(ls, ing.Namespace)
 	}
+	tg.Labels = ls.done()
 
 	for i := range ing.Spec.Rules {
 		rule := &ing.Spec.Rules[i]
@@ -85,12 +85,12 @@ func (b *builder) buildIngress(ing *networkingv1.Ingress) *targetgroup.Group {
 			}
 		}
 		for _, path := range rulePaths(rule) {
-			tg.Targets = append(tg.Targets, model.LabelSet{
-				model.AddressLabel: model.LabelValue(rule.Host),
-				ingressSchemeLabel: scheme,
-				ingressHostLabel:   model.LabelValue(rule.Host),
-				ingressPathLabel:   model.LabelValue(path),
-			})
+			t := b.set()
+			t.set(model.AddressLabel, model.LabelValue(rule.Host))
+			t.set(ingressHostLabel, model.LabelValue(rule.Host))
+			t.set(ingressPathLabel, model.LabelValue(path))
+			t.set(ingressSchemeLabel, scheme)
+			tg.Targets = append(tg.Targets, t.done())
 		}
 	}
 	return tg

@@ -1,7 +1,6 @@
 package discovery
 
 import (
-	"maps"
 	"slices"
 
 	"github.com/prometheus/common/model"
@@ -57,13 +56,16 @@ type metaNames struct {
 // builds, so that the same key on thousands of objects is sanitized once per
 // Discover call. It is not safe for concurrent use.
 type labeler struct {
-	names     map[metaKey]metaNames
-	sanitized map[string]string
-	keys      []string
+	cache      map[metaKey]metaNames
+	sanitized  map[string]string
+	nameLabels map[string]model.LabelName
+	// keys and names are scratch space.
+	keys  []string
+	names []metaNames
 }
 
 func newLabeler() *labeler {
-	return &labeler{names: make(map[metaKey]metaNames), sanitized: make(map[string]string)}
+	return &labeler{cache: make(map[metaKey]metaNames), sanitized: make(map[string]string), nameLabels: make(map[string]model.LabelName)}
 }
 
 // sanitize is strutil.SanitizeLabelName, cached.
@@ -80,7 +82,7 @@ func (l *labeler) sanitize(key string) string {
 // sanitized per rune as strutil.SanitizeLabelName does.
 func (l *labeler) metaNamesFor(resource string, kind metaKind, key string) metaNames {
 	k := metaKey{resource: resource, kind: kind, key: key}
-	if n, ok := l.names[k]; ok {
+	if n, ok := l.cache[k]; ok {
 		return n
 	}
 	ln := l.sanitize(key)
@@ -97,7 +99,7 @@ func (l *labeler) metaNamesFor(resource string, kind metaKind, key string) metaN
 			present: model.LabelName(metaLabelPrefix + resource + "_annotationpresent_" + ln),
 		}
 	}
-	l.names[k] = n
+	l.cache[k] = n
 	return n
 }
 
@@ -117,32 +119,50 @@ func (l *labeler) sortedKeys(m map[string]string) []string {
 	return l.keys
 }
 
-// addObjectAnnotationsAndLabels adds the _label_, _labelpresent_,
-// _annotation_ and _annotationpresent_ labels of meta under resource.
-func (l *labeler) addObjectAnnotationsAndLabels(ls model.LabelSet, meta *metav1.ObjectMeta, resource string) {
-	for _, k := range l.sortedKeys(meta.Labels) {
-		n := l.metaNamesFor(resource, metaLabel, k)
-		ls[n.value] = model.LabelValue(meta.Labels[k])
-		ls[n.present] = presentValue
+// addObjectAnnotationsAndLabels adds the _annotation_, _annotationpresent_,
+// _label_ and _labelpresent_ labels of meta under resource, in that order,
+// which is mostly the order of their names (see labelSet.done). No value
+// name is a present name, so only keys that sanitize alike overwrite each
+// other, in the order of the keys.
+func (l *labeler) addObjectAnnotationsAndLabels(ls labelSet, meta *metav1.ObjectMeta, resource string) {
+	l.addKeys(ls, meta.Annotations, resource, metaAnnotation)
+	l.addKeys(ls, meta.Labels, resource, metaLabel)
+}
+
+// addKeys adds the value labels of m's keys, then their present labels.
+func (l *labeler) addKeys(ls labelSet, m map[string]string, resource string, kind metaKind) {
+	l.names = l.names[:0]
+	for _, k := range l.sortedKeys(m) {
+		n := l.metaNamesFor(resource, kind, k)
+		ls.set(n.value, model.LabelValue(m[k]))
+		l.names = append(l.names, n)
 	}
-	for _, k := range l.sortedKeys(meta.Annotations) {
-		n := l.metaNamesFor(resource, metaAnnotation, k)
-		ls[n.value] = model.LabelValue(meta.Annotations[k])
-		ls[n.present] = presentValue
+	for _, n := range l.names {
+		ls.set(n.present, presentValue)
 	}
 }
 
 // addObjectMetaLabels adds <resource>_name and the object's label and
 // annotation labels.
-func (l *labeler) addObjectMetaLabels(ls model.LabelSet, meta *metav1.ObjectMeta, resource string) {
-	ls[model.LabelName(metaLabelPrefix+resource+"_name")] = model.LabelValue(meta.Name)
+func (l *labeler) addObjectMetaLabels(ls labelSet, meta *metav1.ObjectMeta, resource string) {
+	ls.set(l.nameLabel(resource), model.LabelValue(meta.Name))
 	l.addObjectAnnotationsAndLabels(ls, meta, resource)
+}
+
+// nameLabel returns <resource>_name's label name, built once.
+func (l *labeler) nameLabel(resource string) model.LabelName {
+	n, ok := l.nameLabels[resource]
+	if !ok {
+		n = model.LabelName(metaLabelPrefix + resource + "_name")
+		l.nameLabels[resource] = n
+	}
+	return n
 }
 
 // addNodeLabels merges the metadata labels of the named node into ls when
 // the node is in the node store (as filtered by the node selector). A nil
 // name or an unknown node leaves ls unchanged.
-func (b *builder) addNodeLabels(ls model.LabelSet, name *string) {
+func (b *builder) addNodeLabels(ls labelSet, name *string) {
 	if name == nil {
 		return
 	}
@@ -156,16 +176,10 @@ func (b *builder) addNodeLabels(ls model.LabelSet, name *string) {
 // addNamespaceLabels merges the label and annotation labels of the named
 // namespace into ls when it exists. The namespace name itself is already
 // there as __meta_kubernetes_namespace.
-func (b *builder) addNamespaceLabels(ls model.LabelSet, name string) {
+func (b *builder) addNamespaceLabels(ls labelSet, name string) {
 	ns, ok := b.st.namespaces[name]
 	if !ok {
 		return
 	}
 	b.lab.addObjectAnnotationsAndLabels(ls, &ns.ObjectMeta, resourceNamespace)
-}
-
-// mergeInto copies src into dst, src winning on conflicts, as
-// dst = dst.Merge(src) would without allocating a new set.
-func mergeInto(dst, src model.LabelSet) {
-	maps.Copy(dst, src)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/util/strutil"
 )
 
@@ -30,14 +30,15 @@ func nodeSource(node *corev1.Node) string {
 
 // nodeLabels returns the provider ID, one label per condition (type and
 // status lower-cased, type sanitized) and the node's metadata labels.
-func (b *builder) nodeLabels(node *corev1.Node) model.LabelSet {
-	ls := model.LabelSet{nodeProviderIDLabel: model.LabelValue(node.Spec.ProviderID)}
+func (b *builder) nodeLabels(node *corev1.Node) []labels.Label {
+	ls := b.set()
+	ls.set(nodeProviderIDLabel, model.LabelValue(node.Spec.ProviderID))
 	for _, c := range node.Status.Conditions {
 		name := nodeConditionPrefix + strutil.SanitizeLabelName(strings.ToLower(string(c.Type)))
-		ls[model.LabelName(name)] = model.LabelValue(strings.ToLower(string(c.Status)))
+		ls.set(model.LabelName(name), model.LabelValue(strings.ToLower(string(c.Status))))
 	}
 	b.lab.addObjectMetaLabels(ls, &node.ObjectMeta, resourceNode)
-	return ls
+	return ls.done()
 }
 
 // nodeAddresses groups the node's addresses by type, in status order.
@@ -73,17 +74,16 @@ func nodeAddress(byType map[corev1.NodeAddressType][]string) (string, bool) {
 // and the kubelet port, instance set to the node name, plus the first
 // address of every type. A node without a usable address yields nil:
 // Prometheus sends nothing for it.
-func (b *builder) buildNode(node *corev1.Node) *targetgroup.Group {
+func (b *builder) buildNode(node *corev1.Node) *Group {
 	byType := nodeAddresses(node)
 	addr, ok := nodeAddress(byType)
 	if !ok {
 		return nil
 	}
 	port := strconv.FormatInt(int64(node.Status.DaemonEndpoints.KubeletEndpoint.Port), 10)
-	target := model.LabelSet{
-		model.AddressLabel:  model.LabelValue(net.JoinHostPort(addr, port)),
-		model.InstanceLabel: model.LabelValue(node.Name),
-	}
+	target := b.set()
+	target.set(model.AddressLabel, model.LabelValue(net.JoinHostPort(addr, port)))
+	target.set(model.InstanceLabel, model.LabelValue(node.Name))
 	// Types that sanitize alike (Internal-IP, Internal_IP) overwrite each
 	// other in Go map order in Prometheus; sorted types make ours stable.
 	types := make([]corev1.NodeAddressType, 0, len(byType))
@@ -93,11 +93,8 @@ func (b *builder) buildNode(node *corev1.Node) *targetgroup.Group {
 	slices.Sort(types)
 	for _, t := range types {
 		name := strutil.SanitizeLabelName(nodeAddressPrefix + string(t))
-		target[model.LabelName(name)] = model.LabelValue(byType[t][0])
+		target.set(model.LabelName(name), model.LabelValue(byType[t][0]))
 	}
-	return &targetgroup.Group{
-		Source:  nodeSource(node),
-		Labels:  b.nodeLabels(node),
-		Targets: []model.LabelSet{target},
-	}
+	targets := [][]labels.Label{target.done()}
+	return &Group{Source: nodeSource(node), Labels: b.nodeLabels(node), Targets: targets}
 }

@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/prometheus/prometheus/discovery/targetgroup"
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 // Pod labels, as discovery/kubernetes/pod.go names them.
@@ -61,21 +61,16 @@ func podReady(pod *corev1.Pod) model.LabelValue {
 	return model.LabelValue(strings.ToLower(string(corev1.ConditionUnknown)))
 }
 
-// podLabelsSize is an upper bound of the number of labels addPodLabels
-// writes, to size maps once.
-func podLabelsSize(pod *corev1.Pod) int {
-	return 12 + 2*(len(pod.Labels)+len(pod.Annotations))
-}
-
 // podLabels returns the pod labels shared by the endpoints and
-// endpointslice roles, cached per pod for the Discover call. The result
-// must not be modified; merge it into a target instead.
-func (b *builder) podLabels(pod *corev1.Pod) model.LabelSet {
+// endpointslice roles, sorted, cached per pod for the object being built.
+// The result must not be modified; merge it into a target instead.
+func (b *builder) podLabels(pod *corev1.Pod) []labels.Label {
 	if ls, ok := b.podLabelCache[pod]; ok {
 		return ls
 	}
-	ls := newLabelSet(podLabelsSize(pod))
-	b.addPodLabels(ls, pod)
+	s := labelSet{&b.podArena, len(b.podArena.ls)}
+	b.addPodLabels(s, pod)
+	ls := s.done()
 	b.podLabelCache[pod] = ls
 	return ls
 }
@@ -83,13 +78,13 @@ func (b *builder) podLabels(pod *corev1.Pod) model.LabelSet {
 // addPodLabels adds podLabels of discovery/kubernetes/pod.go: IP, readiness,
 // phase, node, host IP, UID, metadata, controller, and the deployment, job
 // and cronjob names that attach_metadata asks for.
-func (b *builder) addPodLabels(ls model.LabelSet, pod *corev1.Pod) {
-	ls[podIPLabel] = model.LabelValue(pod.Status.PodIP)
-	ls[podReadyLabel] = podReady(pod)
-	ls[podPhaseLabel] = model.LabelValue(pod.Status.Phase)
-	ls[podNodeNameLabel] = model.LabelValue(pod.Spec.NodeName)
-	ls[podHostIPLabel] = model.LabelValue(pod.Status.HostIP)
-	ls[podUID] = model.LabelValue(pod.UID)
+func (b *builder) addPodLabels(ls labelSet, pod *corev1.Pod) {
+	ls.set(podIPLabel, model.LabelValue(pod.Status.PodIP))
+	ls.set(podReadyLabel, podReady(pod))
+	ls.set(podPhaseLabel, model.LabelValue(pod.Status.Phase))
+	ls.set(podNodeNameLabel, model.LabelValue(pod.Spec.NodeName))
+	ls.set(podHostIPLabel, model.LabelValue(pod.Status.HostIP))
+	ls.set(podUID, model.LabelValue(pod.UID))
 	b.lab.addObjectMetaLabels(ls, &pod.ObjectMeta, resourcePod)
 
 	owner := controllerOf(pod)
@@ -97,28 +92,28 @@ func (b *builder) addPodLabels(ls model.LabelSet, pod *corev1.Pod) {
 		return
 	}
 	if owner.Kind != "" {
-		ls[podControllerKind] = model.LabelValue(owner.Kind)
+		ls.set(podControllerKind, model.LabelValue(owner.Kind))
 	}
 	if owner.Name != "" {
-		ls[podControllerName] = model.LabelValue(owner.Name)
+		ls.set(podControllerName, model.LabelValue(owner.Name))
 	}
 	switch owner.Kind {
 	case "ReplicaSet":
 		if b.attach.Deployment {
 			if rs, ok := b.st.replicaSets[pod.Namespace+"/"+owner.Name]; ok {
 				if o := controllerOf(rs); o != nil && o.Kind == "Deployment" {
-					ls[podDeploymentNameLabel] = model.LabelValue(o.Name)
+					ls.set(podDeploymentNameLabel, model.LabelValue(o.Name))
 				}
 			}
 		}
 	case "Job":
 		if b.attach.Job {
-			ls[podJobNameLabel] = model.LabelValue(owner.Name)
+			ls.set(podJobNameLabel, model.LabelValue(owner.Name))
 		}
 		if b.attach.CronJob {
 			if job, ok := b.st.jobs[pod.Namespace+"/"+owner.Name]; ok {
 				if o := controllerOf(job); o != nil && o.Kind == "CronJob" {
-					ls[podCronJobNameLabel] = model.LabelValue(o.Name)
+					ls.set(podCronJobNameLabel, model.LabelValue(o.Name))
 				}
 			}
 		}
@@ -151,8 +146,8 @@ func podContainers(pod *corev1.Pod) []corev1.Container {
 // portless target per container without ports. A pod without IP, or whose
 // node is not in the node store while attach_metadata.node is set, gives an
 // empty group.
-func (b *builder) buildPod(pod *corev1.Pod) *targetgroup.Group {
-	tg := &targetgroup.Group{Source: podSource(pod)}
+func (b *builder) buildPod(pod *corev1.Pod) *Group {
+	tg := &Group{Source: podSource(pod)}
 	if pod.Status.PodIP == "" {
 		return tg
 	}
@@ -162,15 +157,16 @@ func (b *builder) buildPod(pod *corev1.Pod) *targetgroup.Group {
 		}
 	}
 
-	tg.Labels = newLabelSet(podLabelsSize(pod) + 1)
-	b.addPodLabels(tg.Labels, pod)
-	tg.Labels[namespaceLabel] = model.LabelValue(pod.Namespace)
+	ls := b.set()
+	b.addPodLabels(ls, pod)
+	ls.set(namespaceLabel, model.LabelValue(pod.Namespace))
 	if b.attach.Node {
-		b.addNodeLabels(tg.Labels, &pod.Spec.NodeName)
+		b.addNodeLabels(ls, &pod.Spec.NodeName)
 	}
 	if b.attach.Namespace {
-		b.addNamespaceLabels(tg.Labels, pod.Namespace)
+		b.addNamespaceLabels(ls, pod.Namespace)
 	}
+	tg.Labels = ls.done()
 
 	for i, c := range podContainers(pod) {
 		isInit := i >= len(pod.Spec.Containers)
@@ -183,27 +179,27 @@ func (b *builder) buildPod(pod *corev1.Pod) *targetgroup.Group {
 
 		if len(c.Ports) == 0 {
 			// No port: the address is the bare pod IP, unbracketed even for IPv6.
-			tg.Targets = append(tg.Targets, model.LabelSet{
-				model.AddressLabel:     model.LabelValue(pod.Status.PodIP),
-				podContainerNameLabel:  model.LabelValue(c.Name),
-				podContainerIDLabel:    cID,
-				podContainerImageLabel: model.LabelValue(c.Image),
-				podContainerIsInit:     initValue,
-			})
+			t := b.set()
+			t.set(model.AddressLabel, model.LabelValue(pod.Status.PodIP))
+			t.set(podContainerIDLabel, cID)
+			t.set(podContainerImageLabel, model.LabelValue(c.Image))
+			t.set(podContainerIsInit, initValue)
+			t.set(podContainerNameLabel, model.LabelValue(c.Name))
+			tg.Targets = append(tg.Targets, t.done())
 			continue
 		}
 		for _, port := range c.Ports {
 			number := strconv.FormatUint(uint64(port.ContainerPort), 10)
-			tg.Targets = append(tg.Targets, model.LabelSet{
-				model.AddressLabel:            model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number)),
-				podContainerNameLabel:         model.LabelValue(c.Name),
-				podContainerIDLabel:           cID,
-				podContainerImageLabel:        model.LabelValue(c.Image),
-				podContainerPortNumberLabel:   model.LabelValue(number),
-				podContainerPortNameLabel:     model.LabelValue(port.Name),
-				podContainerPortProtocolLabel: model.LabelValue(port.Protocol),
-				podContainerIsInit:            initValue,
-			})
+			t := b.set()
+			t.set(model.AddressLabel, model.LabelValue(net.JoinHostPort(pod.Status.PodIP, number)))
+			t.set(podContainerIDLabel, cID)
+			t.set(podContainerImageLabel, model.LabelValue(c.Image))
+			t.set(podContainerIsInit, initValue)
+			t.set(podContainerNameLabel, model.LabelValue(c.Name))
+			t.set(podContainerPortNameLabel, model.LabelValue(port.Name))
+			t.set(podContainerPortNumberLabel, model.LabelValue(number))
+			t.set(podContainerPortProtocolLabel, model.LabelValue(port.Protocol))
+			tg.Targets = append(tg.Targets, t.done())
 		}
 	}
 	return tg

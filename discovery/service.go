@@ -7,8 +7,6 @@ import (
 
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 )
 
 // Service labels, as discovery/kubernetes/service.go names them.
@@ -29,38 +27,39 @@ func serviceSource(svc *corev1.Service) string {
 // addServiceLabels adds serviceLabels: the namespace, the service name and
 // its labels and annotations. The endpoints and endpointslice roles attach
 // only these, never the type, cluster IP or port labels.
-func (b *builder) addServiceLabels(ls model.LabelSet, svc *corev1.Service) {
-	ls[namespaceLabel] = model.LabelValue(svc.Namespace)
+func (b *builder) addServiceLabels(ls labelSet, svc *corev1.Service) {
+	ls.set(namespaceLabel, model.LabelValue(svc.Namespace))
 	b.lab.addObjectMetaLabels(ls, &svc.ObjectMeta, resourceService)
 }
 
 // buildService mirrors (*Service).buildService: one target per spec port,
 // addressed <name>.<namespace>.svc:<port>.
-func (b *builder) buildService(svc *corev1.Service) *targetgroup.Group {
-	tg := &targetgroup.Group{Source: serviceSource(svc), Labels: newLabelSet(groupSize)}
-	b.addServiceLabels(tg.Labels, svc)
+func (b *builder) buildService(svc *corev1.Service) *Group {
+	tg := &Group{Source: serviceSource(svc)}
+	ls := b.set()
+	b.addServiceLabels(ls, svc)
 	if b.attach.Namespace {
-		b.addNamespaceLabels(tg.Labels, svc.Namespace)
+		b.addNamespaceLabels(ls, svc.Namespace)
 	}
+	tg.Labels = ls.done()
 
 	for _, port := range svc.Spec.Ports {
 		number := strconv.FormatInt(int64(port.Port), 10)
-		target := model.LabelSet{
-			model.AddressLabel:       model.LabelValue(net.JoinHostPort(svc.Name+"."+svc.Namespace+".svc", number)),
-			servicePortNameLabel:     model.LabelValue(port.Name),
-			servicePortNumberLabel:   model.LabelValue(number),
-			servicePortProtocolLabel: model.LabelValue(port.Protocol),
-			serviceType:              model.LabelValue(svc.Spec.Type),
-		}
+		target := b.set()
+		target.set(model.AddressLabel, model.LabelValue(net.JoinHostPort(svc.Name+"."+svc.Namespace+".svc", number)))
 		if svc.Spec.Type == corev1.ServiceTypeExternalName {
-			target[serviceExternalNameLabel] = model.LabelValue(svc.Spec.ExternalName)
+			target.set(serviceExternalNameLabel, model.LabelValue(svc.Spec.ExternalName))
 		} else {
-			target[serviceClusterIPLabel] = model.LabelValue(svc.Spec.ClusterIP)
+			target.set(serviceClusterIPLabel, model.LabelValue(svc.Spec.ClusterIP))
 		}
 		if svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
-			target[serviceLoadBalancerIP] = model.LabelValue(loadBalancerIPs(svc))
+			target.set(serviceLoadBalancerIP, model.LabelValue(loadBalancerIPs(svc)))
 		}
-		tg.Targets = append(tg.Targets, target)
+		target.set(servicePortNameLabel, model.LabelValue(port.Name))
+		target.set(servicePortNumberLabel, model.LabelValue(number))
+		target.set(servicePortProtocolLabel, model.LabelValue(port.Protocol))
+		target.set(serviceType, model.LabelValue(svc.Spec.Type))
+		tg.Targets = append(tg.Targets, target.done())
 	}
 	return tg
 }

@@ -30,7 +30,7 @@ type benchJob struct {
 	targets int
 	// each runs discovery again, group by group as sdinspect does, for
 	// the benchmark of the whole per-target work.
-	each func(yield func(*targetgroup.Group) bool)
+	each func(yield func(*discovery.Group) bool)
 }
 
 func benchJobs(b *testing.B) []benchJob {
@@ -45,15 +45,15 @@ func benchJobs(b *testing.B) []benchJob {
 	var jobs []benchJob
 	for _, job := range cfg.Jobs {
 		j := benchJob{name: strings.ReplaceAll(job.Scrape.JobName, "/", "-"), cfg: job.Scrape}
-		j.each = func(yield func(*targetgroup.Group) bool) {
+		j.each = func(yield func(*discovery.Group) bool) {
 			for _, sd := range job.Kubernetes {
 				if err := discovery.Each(snap, sd, discovery.Options{}, yield); err != nil {
 					b.Fatal(err)
 				}
 			}
 		}
-		j.each(func(g *targetgroup.Group) bool {
-			j.groups = append(j.groups, g)
+		j.each(func(g *discovery.Group) bool {
+			j.groups = append(j.groups, g.TargetGroup())
 			return true
 		})
 		for _, g := range j.groups {
@@ -106,16 +106,16 @@ func perTarget(b *testing.B, targets int) {
 }
 
 // discoverAndRelabel is what sdinspect does for each target, output left
-// out: discovery.Each builds a group, Relabeler.Visit relabels its targets
+// out: discovery.Each builds a group, Relabeler.VisitSorted relabels its targets
 // and gives their discovered labels, Duplicates marks the kept ones, and
 // the group's label sets go back to discovery.
 func discoverAndRelabel(j benchJob) func() {
 	return func() {
 		r, d := relabel.NewRelabeler(j.cfg, relabel.Options{}), relabel.NewDuplicates()
 		var results []relabel.Target
-		j.each(func(g *targetgroup.Group) bool {
+		j.each(func(g *discovery.Group) bool {
 			results = results[:0]
-			r.Visit(g, 0, len(g.Targets), func(t *relabel.Target, _ labels.Labels) {
+			r.VisitSorted(g.Source, g.Labels, g.Targets, 0, len(g.Targets), func(t *relabel.Target, _ labels.Labels) {
 				results = append(results, *t)
 			})
 			d.Mark(results)

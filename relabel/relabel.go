@@ -77,11 +77,13 @@ type Target struct {
 	Trace []Step
 
 	// What Discovered is made of: the group's and the target's labels,
-	// shared with the group, and the job's scrape settings; or, with
-	// Options.Discovered, the labels themselves.
-	cfg           *config.ScrapeConfig
-	target, group model.LabelSet
-	discovered    labels.Labels
+	// shared with the group, as maps (Visit) or sorted (VisitSorted), and
+	// the job's scrape settings; or, with Options.Discovered, the labels
+	// themselves.
+	cfg                       *config.ScrapeConfig
+	target, group             model.LabelSet
+	sortedTarget, sortedGroup []labels.Label
+	discovered                labels.Labels
 }
 
 // Ref names a target by its group's source and its index in the group.
@@ -100,7 +102,13 @@ func (t *Target) Discovered() labels.Labels {
 	}
 	lb := labels.NewBuilder(labels.EmptyLabels())
 	scrape.PopulateDiscoveredLabels(lb, t.cfg, t.target, t.group)
-	return lb.Labels()
+	if t.target != nil || t.group != nil {
+		return lb.Labels()
+	}
+	var sb labels.ScratchBuilder
+	settings := sorted(lb, nil)
+	withTarget(&sb, t.sortedTarget, withGroup(nil, t.sortedGroup, settings), settings)
+	return sb.Labels()
 }
 
 // Step is the effect of one relabel rule on one target.
@@ -196,11 +204,11 @@ type Relabeler struct {
 	scratch       labels.ScratchBuilder
 
 	// For discovered: the labels scrape.PopulateDiscoveredLabels adds
-	// from the job, those of the group being relabeled and those of a
-	// target, each sorted by name; and the last target's discovered
-	// labels, in scratch's memory.
-	settings, group, target []labels.Label
-	disc                    labels.Labels
+	// from the job, sorted by name; Visit's group and target labels,
+	// sorted; the group's labels with the settings (withGroup); and the
+	// last target's discovered labels, in scratch's memory.
+	settings, group, target, base []labels.Label
+	disc                          labels.Labels
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
@@ -248,18 +256,56 @@ func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []
 // once and keep no copy. Options.Discovered is ignored.
 func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered labels.Labels)) {
 	p.group = sortedLike(p.group, g.Labels)
+	p.base = withGroup(p.base[:0], p.group, p.settings)
 	for i := from; i < to; i++ {
-		r := p.apply(g.Targets[i], g.Labels)
+		p.target = sortedLike(p.target, g.Targets[i])
+		r := p.apply(p.target, g.Targets[i], g.Labels)
 		r.Source, r.Index = g.Source, i
 		fn(&r, p.disc)
 	}
 }
 
-// apply relabels target t of the group being relabeled, whose labels are
-// tg and, sorted, p.group; it leaves t's discovered labels in p.disc.
-func (p *Relabeler) apply(t, tg model.LabelSet) Target {
+// VisitSorted is Visit for a group given with each label set sorted by
+// name, each name once, as discovery.Each gives them: its source, its
+// labels and all its targets'. The results' Discovered refers to those
+// label sets. Without the one-pass population (order.go), a target's
+// labels are put in maps for Prometheus's PopulateDiscoveredLabels.
+func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][]labels.Label, from, to int, fn func(r *Target, discovered labels.Labels)) {
+	var tg model.LabelSet
+	if !p.onePass {
+		tg = labelSetOf(group)
+	}
+	p.base = withGroup(p.base[:0], group, p.settings)
+	for i := from; i < to; i++ {
+		var t model.LabelSet
+		if !p.onePass {
+			t = labelSetOf(targets[i])
+		}
+		r := p.apply(targets[i], t, tg)
+		r.Source, r.Index = source, i
+		if t == nil {
+			r.sortedTarget, r.sortedGroup = targets[i], group
+		}
+		fn(&r, p.disc)
+	}
+}
+
+func labelSetOf(ls []labels.Label) model.LabelSet {
+	out := make(model.LabelSet, len(ls))
+	for _, l := range ls {
+		out[model.LabelName(l.Name)] = model.LabelValue(l.Value)
+	}
+	return out
+}
+
+// apply relabels a target of the group being relabeled, whose labels with
+// the job's settings are p.base: ts are the target's labels sorted, t and
+// tg the target's and the group's as maps, which only
+// PopulateDiscoveredLabels needs (they are nil in VisitSorted when
+// p.onePass). It leaves the target's discovered labels in p.disc.
+func (p *Relabeler) apply(ts []labels.Label, t, tg model.LabelSet) Target {
 	lb := p.lb
-	p.discovered(t)
+	p.discovered(ts)
 	if p.onePass {
 		// See order.go: the same labels, in one pass.
 		lb.Reset(p.disc)
@@ -322,47 +368,89 @@ func (p *Relabeler) traced(i int, rule *promrelabel.Config) (bool, []Change) {
 }
 
 // discovered sets p.disc to the labels scrape.PopulateDiscoveredLabels
-// leaves in the builder for target t of the group being relabeled
-// (p.group), sorted: the target's labels, the group's the target does not
-// have, and the job's settings where neither has a value; labels with
-// empty values are absent. The group's labels and the settings are sorted
-// once, so that a target costs a merge rather than a sort of every label.
-func (p *Relabeler) discovered(t model.LabelSet) {
-	p.target = sortedLike(p.target, t)
-	ts, gs, ss := p.target, p.group, p.settings
-	sb := &p.scratch
-	sb.Reset()
-	for len(ts) > 0 || len(gs) > 0 || len(ss) > 0 {
-		// The least name of the three heads, and its value: the target's,
-		// else the group's, else the job's if the others are empty.
-		name, first := "", true
-		for _, l := range [][]labels.Label{ts, gs, ss} {
-			if len(l) > 0 && (first || l[0].Name < name) {
-				name, first = l[0].Name, false
+// leaves in the builder for a target whose labels are ts, sorted, in the
+// group whose labels with the job's settings are p.base (withGroup).
+func (p *Relabeler) discovered(ts []labels.Label) {
+	withTarget(&p.scratch, ts, p.base, p.settings)
+	p.scratch.Overwrite(&p.disc)
+}
+
+// withGroup appends to buf, sorted by name, the labels
+// scrape.PopulateDiscoveredLabels leaves in a builder for a target without
+// labels in a group whose labels are gs: those, and the job's settings ss
+// where the group has no value. gs and ss are sorted by name. Labels with
+// empty values are absent. It is done once per group, so that a target
+// costs one merge (withTarget).
+func withGroup(buf, gs, ss []labels.Label) []labels.Label {
+	for len(gs) > 0 || len(ss) > 0 {
+		var l labels.Label
+		switch {
+		case len(ss) == 0 || len(gs) > 0 && gs[0].Name < ss[0].Name:
+			l, gs = gs[0], gs[1:]
+		case len(gs) == 0 || ss[0].Name < gs[0].Name:
+			l, ss = ss[0], ss[1:]
+		default:
+			l = gs[0]
+			if l.Value == "" {
+				l.Value = ss[0].Value
 			}
+			gs, ss = gs[1:], ss[1:]
 		}
-		value, inTarget := "", false
-		if len(ts) > 0 && ts[0].Name == name {
-			value, inTarget = ts[0].Value, true
-			ts = ts[1:]
-		}
-		if len(gs) > 0 && gs[0].Name == name {
-			if !inTarget {
-				value = gs[0].Value
-			}
-			gs = gs[1:]
-		}
-		if len(ss) > 0 && ss[0].Name == name {
-			if value == "" {
-				value = ss[0].Value
-			}
-			ss = ss[1:]
-		}
-		if value != "" {
-			sb.Add(name, value)
+		if l.Value != "" {
+			buf = append(buf, l)
 		}
 	}
-	sb.Overwrite(&p.disc)
+	return buf
+}
+
+// withTarget leaves in sb, sorted, the labels
+// scrape.PopulateDiscoveredLabels leaves in a builder for a target whose
+// labels are ts, sorted, in a group whose labels with the job's settings ss
+// are base (withGroup): the target's labels, then base's that the target
+// does not have. A target label with an empty value gives way to the job's
+// setting of that name, as the group's labels do. Labels with empty values
+// are absent.
+func withTarget(sb *labels.ScratchBuilder, ts, base, ss []labels.Label) {
+	sb.Reset()
+	for len(ts) > 0 && len(base) > 0 {
+		t, b := ts[0], base[0]
+		switch strings.Compare(t.Name, b.Name) {
+		case -1:
+			if t.Value != "" {
+				sb.Add(t.Name, t.Value)
+			}
+			ts = ts[1:]
+		case 1:
+			sb.Add(b.Name, b.Value)
+			base = base[1:]
+		default:
+			if t.Value == "" {
+				t.Value = setting(ss, t.Name)
+			}
+			if t.Value != "" {
+				sb.Add(t.Name, t.Value)
+			}
+			ts, base = ts[1:], base[1:]
+		}
+	}
+	for _, t := range ts {
+		if t.Value != "" {
+			sb.Add(t.Name, t.Value)
+		}
+	}
+	for _, b := range base {
+		sb.Add(b.Name, b.Value)
+	}
+}
+
+// setting returns the value of the job's setting named name, "" if none.
+func setting(ss []labels.Label, name string) string {
+	for _, l := range ss {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
 }
 
 // sortedLike returns ls's labels sorted by name, in buf's memory. buf holds

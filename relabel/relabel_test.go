@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -521,4 +522,66 @@ func TestUnchangedTargetsKept(t *testing.T) {
 			t.Errorf("target %d: %s %v, Prometheus keeps %v (%v)", i, got.State, got.Labels, want, err)
 		}
 	}
+}
+
+// TestVisitSortedMatchesVisit: given the same groups with their label sets
+// sorted, VisitSorted gives what Visit gives, with or without the trace and
+// the one-pass population, and so do the results' Discovered.
+func TestVisitSortedMatchesVisit(t *testing.T) {
+	t.Parallel()
+	groups := randomGroups(rand.New(rand.NewPCG(5, 6)), 300)
+	// The second job's labelmap is not provably injective (case folding),
+	// so it is populated by PopulateDiscoveredLabels; on these labels it
+	// maps one name at most.
+	folding := "job_name: folding\nrelabel_configs:\n- {action: labelmap, regex: '(?i)__meta_kubernetes_pod_label_(te.*)'}\n"
+	for _, rules := range []string{rulesForProperty, folding} {
+		cfg := scrapeConfig(t, rules)
+		for _, opts := range []relabel.Options{{}, {Trace: true}} {
+			var want []relabel.Target
+			var wantDisc []labels.Labels
+			v := relabel.NewRelabeler(cfg, opts)
+			for _, g := range groups {
+				v.Visit(g, 0, len(g.Targets), func(r *relabel.Target, discovered labels.Labels) {
+					want = append(want, *r)
+					wantDisc = append(wantDisc, discovered.Copy())
+				})
+			}
+			k := 0
+			s := relabel.NewRelabeler(cfg, opts)
+			for _, g := range groups {
+				var targets [][]labels.Label
+				for _, tl := range g.Targets {
+					targets = append(targets, sortedOf(tl))
+				}
+				// In two parts, as a group split over batches is.
+				for _, part := range [][2]int{{0, len(targets) / 2}, {len(targets) / 2, len(targets)}} {
+					s.VisitSorted(g.Source, sortedOf(g.Labels), targets, part[0], part[1], func(r *relabel.Target, discovered labels.Labels) {
+						w := want[k]
+						if r.Source != w.Source || r.Index != w.Index || r.State != w.State || r.DroppedBy != w.DroppedBy ||
+							!labels.Equal(r.Labels, w.Labels) || fmt.Sprint(r.Err) != fmt.Sprint(w.Err) || !reflect.DeepEqual(r.Trace, w.Trace) {
+							t.Errorf("%+v: VisitSorted %s/%d %s %v %v %v, Visit %s/%d %s %v %v %v", opts, r.Source, r.Index, r.State, r.Labels, r.Err, r.Trace,
+								w.Source, w.Index, w.State, w.Labels, w.Err, w.Trace)
+						}
+						if !labels.Equal(discovered, wantDisc[k]) || !labels.Equal(r.Discovered(), wantDisc[k]) {
+							t.Errorf("%s/%d: discovered labels %v, Discovered %v, Visit gives %v", r.Source, r.Index, discovered, r.Discovered(), wantDisc[k])
+						}
+						k++
+					})
+				}
+			}
+			if k != len(want) {
+				t.Errorf("%+v: VisitSorted gave %d targets, Visit %d", opts, k, len(want))
+			}
+		}
+	}
+}
+
+// sortedOf returns ls's labels sorted by name, empty values included.
+func sortedOf(ls model.LabelSet) []labels.Label {
+	var out []labels.Label
+	for n, v := range ls {
+		out = append(out, labels.Label{Name: string(n), Value: string(v)})
+	}
+	slices.SortFunc(out, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/sdinspect/sdinspect/discovery"
@@ -34,7 +33,7 @@ type batchOutput interface {
 
 // part is the targets of a group from one index to another.
 type part struct {
-	g        *targetgroup.Group
+	g        *discovery.Group
 	from, to int
 	// recycle is set on the last part of a group discovery made, whose
 	// label sets discovery may reuse once the batch is used.
@@ -88,7 +87,7 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 				return false
 			}
 		}
-		discoverErr = eachGroup(job, objs, o, func(g *targetgroup.Group, discovered bool) bool {
+		discoverErr = eachGroup(job, objs, o, func(g *discovery.Group, discovered bool) bool {
 			// Once its last part is sent, g belongs to the writer.
 			total := len(g.Targets)
 			for from := 0; from < total; {
@@ -125,7 +124,7 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 			r := relabel.NewRelabeler(job.Scrape, opts)
 			for b := range work {
 				for _, p := range b.parts {
-					r.Visit(p.g, p.from, p.to, func(t *relabel.Target, discovered labels.Labels) {
+					r.VisitSorted(p.g.Source, p.g.Labels, p.g.Targets, p.from, p.to, func(t *relabel.Target, discovered labels.Labels) {
 						b.results = append(b.results, *t)
 						build(b.out, &b.results[len(b.results)-1], discovered)
 					})
@@ -167,10 +166,10 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 // eachGroup calls yield with job's target groups over objs, in the order of
 // the report, and whether discovery made the group (rather than
 // static_configs), until it returns false.
-func eachGroup(job *promconfig.Job, objs *objects, o *inputOptions, yield func(g *targetgroup.Group, discovered bool) bool) error {
+func eachGroup(job *promconfig.Job, objs *objects, o *inputOptions, yield func(g *discovery.Group, discovered bool) bool) error {
 	for i, sd := range job.Kubernetes {
 		stopped := false
-		err := discovery.Each(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace}, func(g *targetgroup.Group) bool {
+		err := discovery.Each(objs.of(sd), sd, discovery.Options{OwnNamespace: o.ownNamespace}, func(g *discovery.Group) bool {
 			stopped = !yield(g, true)
 			return !stopped
 		})
@@ -182,7 +181,7 @@ func eachGroup(job *promconfig.Job, objs *objects, o *inputOptions, yield func(g
 		}
 	}
 	for _, g := range job.Groups {
-		if !yield(g, false) {
+		if !yield(discovery.Sorted(g), false) {
 			return nil
 		}
 	}
