@@ -87,8 +87,10 @@ func Recycle(g *Group) {
 // An arena holds the label sets of a group, one after the other.
 type arena struct {
 	ls []labels.Label
-	// tmp is scratch space for sorting.
-	tmp []labels.Label
+	// runs holds where the open set's ascending runs after its first
+	// start, and tmp is scratch space for merging them.
+	runs []int
+	tmp  []labels.Label
 }
 
 // labelSet collects one label set in the order a builder sets its labels,
@@ -100,33 +102,44 @@ type labelSet struct {
 }
 
 func (s labelSet) set(name model.LabelName, value model.LabelValue) {
-	s.arena.ls = append(s.arena.ls, labels.Label{Name: string(name), Value: string(value)})
+	a := s.arena
+	if n := len(a.ls); n > s.start && a.ls[n-1].Name > string(name) {
+		a.runs = append(a.runs, n)
+	}
+	a.ls = append(a.ls, labels.Label{Name: string(name), Value: string(value)})
 }
 
-// merge sets every label of ls, a set built before.
+// merge sets every label of ls, a set done before.
 func (s labelSet) merge(ls []labels.Label) {
-	s.arena.ls = append(s.arena.ls, ls...)
+	a := s.arena
+	if n := len(a.ls); n > s.start && len(ls) > 0 && a.ls[n-1].Name > ls[0].Name {
+		a.runs = append(a.runs, n)
+	}
+	a.ls = append(a.ls, ls...)
 }
 
 // done returns the set's labels sorted by name, each name with the value
 // set last; the arena's next set starts after them. Builders set labels
 // mostly in order (a pod's labels come as one sorted set), so the labels
-// form a few ascending runs, which are merged.
+// form a few ascending runs, which are merged pairwise.
 func (s labelSet) done() []labels.Label {
-	ls := s.arena.ls[s.start:]
-	for merged := true; merged; {
-		merged = false
-		for i := 0; i < len(ls); {
-			mid := runEnd(ls, i)
-			if mid == len(ls) {
-				break
+	a := s.arena
+	for starts := a.runs; len(starts) > 0; {
+		next := starts[:0] // the runs the next round merges
+		lo := s.start
+		for i := 0; i < len(starts); i += 2 {
+			mid, hi := starts[i], len(a.ls)
+			if i+1 < len(starts) {
+				hi = starts[i+1]
+				next = append(next, hi) // over starts[i/2], read before
 			}
-			end := runEnd(ls, mid)
-			s.arena.merge(ls[i:end], mid-i)
-			merged = true
-			i = end
+			a.merge(a.ls[lo:hi], mid-lo)
+			lo = hi
 		}
+		starts = next
 	}
+	a.runs = a.runs[:0]
+	ls := a.ls[s.start:]
 	n := 0
 	for i, l := range ls {
 		if i+1 < len(ls) && ls[i+1].Name == l.Name {
@@ -135,15 +148,8 @@ func (s labelSet) done() []labels.Label {
 		ls[n] = l
 		n++
 	}
-	s.arena.ls = s.arena.ls[:s.start+n]
+	a.ls = a.ls[:s.start+n]
 	return ls[:n:n]
-}
-
-// runEnd returns the end of the ascending run of ls that starts at i.
-func runEnd(ls []labels.Label, i int) int {
-	for i++; i < len(ls) && ls[i-1].Name <= ls[i].Name; i++ {
-	}
-	return i
 }
 
 // merge sorts ls, made of the ascending runs ls[:mid] and ls[mid:], keeping

@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"iter"
 	"net"
 	"strconv"
 	"strings"
@@ -130,16 +131,22 @@ func containerID(statuses []corev1.ContainerStatus, name string) string {
 	return ""
 }
 
-// podContainers returns the containers followed by the init containers,
-// the order every role walks them in; index >= len(Spec.Containers) marks an
-// init container. Ephemeral containers are never considered.
-func podContainers(pod *corev1.Pod) []corev1.Container {
-	if len(pod.Spec.InitContainers) == 0 {
-		return pod.Spec.Containers
+// podContainers yields the containers followed by the init containers,
+// the order every role walks them in; index >= len(Spec.Containers) marks
+// an init container. Ephemeral containers are never considered.
+func podContainers(pod *corev1.Pod) iter.Seq2[int, *corev1.Container] {
+	return func(yield func(int, *corev1.Container) bool) {
+		for i := range pod.Spec.Containers {
+			if !yield(i, &pod.Spec.Containers[i]) {
+				return
+			}
+		}
+		for i := range pod.Spec.InitContainers {
+			if !yield(len(pod.Spec.Containers)+i, &pod.Spec.InitContainers[i]) {
+				return
+			}
+		}
 	}
-	cs := make([]corev1.Container, 0, len(pod.Spec.Containers)+len(pod.Spec.InitContainers))
-	cs = append(cs, pod.Spec.Containers...)
-	return append(cs, pod.Spec.InitContainers...)
 }
 
 // buildPod mirrors (*Pod).buildPod: one target per container port, one
