@@ -212,6 +212,8 @@ type Relabeler struct {
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
+	// result is the target Visit gives fn.
+	result Target
 	// onePass is set when a target's builder may start from p.disc: the
 	// rules' result cannot depend on the order of the builder's labels, and
 	// no trace keeps strings of p.disc, whose memory the next target reuses.
@@ -253,15 +255,16 @@ func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []
 // and calls fn with each result and its discovered labels (what
 // Target.Discovered returns), which are only valid until fn returns: they
 // are built in the Relabeler's scratch space, for callers that use them at
-// once and keep no copy. Options.Discovered is ignored.
+// once and copy the result if they keep it. Options.Discovered is ignored.
 func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered labels.Labels)) {
 	p.group = sortedLike(p.group, g.Labels)
 	p.base = withGroup(p.base[:0], p.group, p.settings)
 	for i := from; i < to; i++ {
 		p.target = sortedLike(p.target, g.Targets[i])
-		r := p.apply(p.target, g.Targets[i], g.Labels)
+		p.result = p.apply(p.target, g.Targets[i], g.Labels)
+		r := &p.result
 		r.Source, r.Index = g.Source, i
-		fn(&r, p.disc)
+		fn(r, p.disc)
 	}
 }
 
@@ -281,12 +284,13 @@ func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][
 		if !p.onePass {
 			t = labelSetOf(targets[i])
 		}
-		r := p.apply(targets[i], t, tg)
+		p.result = p.apply(targets[i], t, tg)
+		r := &p.result
 		r.Source, r.Index = source, i
 		if t == nil {
 			r.sortedTarget, r.sortedGroup = targets[i], group
 		}
-		fn(&r, p.disc)
+		fn(r, p.disc)
 	}
 }
 
