@@ -201,7 +201,8 @@ type Relabeler struct {
 	// before and after are scratch space for tracing rules that may
 	// change any label.
 	before, after []labels.Label
-	scratch       labels.ScratchBuilder
+	// scratch builds discovered labels, final a target's labels.
+	scratch, final labels.ScratchBuilder
 
 	// For discovered: the labels scrape.PopulateDiscoveredLabels adds
 	// from the job, sorted by name; Visit's group and target labels,
@@ -331,15 +332,12 @@ func (p *Relabeler) apply(ts []labels.Label, t, tg model.LabelSet) Target {
 			return r
 		}
 	}
-	res, err := finish(lb)
+	// The result is built afresh: the builder's base may be p.disc,
+	// whose memory the next target reuses.
+	res, err := finish(lb, &p.final)
 	if err != nil {
 		r.State, r.Err = Invalid, err
 		return r
-	}
-	if labels.Equal(res, p.disc) {
-		// No rule changed anything: res may be the builder's base,
-		// p.disc, whose memory the next target reuses.
-		res = res.Copy()
 	}
 	r.State, r.Labels = Kept, res
 	return r
@@ -517,8 +515,9 @@ func diffLabels(a, b []labels.Label) []Change {
 }
 
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs
-// after relabeling, with the same messages.
-func finish(lb *labels.Builder) (labels.Labels, error) {
+// after relabeling, with the same messages, and returns the labels in new
+// memory, built in sb.
+func finish(lb *labels.Builder, sb *labels.ScratchBuilder) (labels.Labels, error) {
 	addr := lb.Get(model.AddressLabel)
 	if addr == "" {
 		return labels.EmptyLabels(), errors.New("no address")
@@ -552,15 +551,21 @@ func finish(lb *labels.Builder) (labels.Labels, error) {
 			}
 		}
 	}
+	// PopulateLabels deletes the __meta_ labels from the builder one by
+	// one, then sets the instance label if it is empty, and takes the
+	// builder's labels: the same labels as these, without the cost of
+	// every deletion rescanning the builder.
+	sb.Reset()
 	lb.Range(func(l labels.Label) {
-		if strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
-			lb.Del(l.Name)
+		if !strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
+			sb.Add(l.Name, l.Value)
 		}
 	})
 	if lb.Get(model.InstanceLabel) == "" {
-		lb.Set(model.InstanceLabel, addr)
+		sb.Add(model.InstanceLabel, addr)
 	}
-	res := lb.Labels()
+	sb.Sort()
+	res := sb.Labels()
 	err = res.Validate(func(l labels.Label) error {
 		if !model.LabelValue(l.Value).IsValid() {
 			return fmt.Errorf("invalid label value for %q: %q", l.Name, l.Value)
