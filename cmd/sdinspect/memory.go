@@ -18,8 +18,8 @@ import (
 // often mostly uses the other processors: decoding takes hardly longer.
 // After decoding, the heap is held under a soft limit a little below twice
 // the objects, which does cost time, as the collector marks the objects
-// again more often (136 s against 87 s for that run). Both are left to Go's
-// defaults when GOGC or GOMEMLIMIT is set.
+// again more often (102 s against 73 s for that run, see the README). Both
+// are left to Go's defaults when GOGC or GOMEMLIMIT is set.
 const (
 	// decodeGCPercent is the GOGC while files are decoded.
 	decodeGCPercent = 50
