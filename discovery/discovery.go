@@ -79,9 +79,9 @@ type builder struct {
 	podArena      arena
 }
 
-// set starts a label set at the end of the group's arena.
+// set starts a label set in the group's arena.
 func (b *builder) set() labelSet {
-	return labelSet{b.arena, len(b.arena.ls)}
+	return b.arena.open()
 }
 
 // Discover returns the target groups that Prometheus would emit for cfg over

@@ -52,7 +52,7 @@ func Sorted(tg *targetgroup.Group) *Group {
 }
 
 func appendSorted(a *arena, ls model.LabelSet) []labels.Label {
-	s := labelSet{a, len(a.ls)}
+	s := a.open()
 	for n, v := range ls {
 		s.set(n, v)
 	}
@@ -91,6 +91,11 @@ type arena struct {
 	// start, and tmp is scratch space for merging them.
 	runs []int
 	tmp  []labels.Label
+}
+
+// open starts a label set after those the arena holds.
+func (a *arena) open() labelSet {
+	return labelSet{a, len(a.ls)}
 }
 
 // labelSet collects one label set in the order a builder sets its labels,

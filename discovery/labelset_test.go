@@ -24,7 +24,7 @@ func TestLabelSetDone(t *testing.T) {
 	var wants []model.LabelSet
 	for range 2000 {
 		want := model.LabelSet{}
-		s := labelSet{a, len(a.ls)}
+		s := a.open()
 		for range r.IntN(12) {
 			switch r.IntN(3) {
 			case 0: // one label

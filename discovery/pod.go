@@ -69,7 +69,7 @@ func (b *builder) podLabels(pod *corev1.Pod) []labels.Label {
 	if ls, ok := b.podLabelCache[pod]; ok {
 		return ls
 	}
-	s := labelSet{&b.podArena, len(b.podArena.ls)}
+	s := b.podArena.open()
 	b.addPodLabels(s, pod)
 	ls := s.done()
 	b.podLabelCache[pod] = ls
