@@ -105,6 +105,8 @@ func (t *Target) Discovered() labels.Labels {
 	if t.target != nil || t.group != nil {
 		return lb.Labels()
 	}
+	// From VisitSorted: the builder holds the job's settings only, which
+	// are merged with the sorted label sets as apply does.
 	var sb labels.ScratchBuilder
 	settings := sorted(lb, nil)
 	withTarget(&sb, t.sortedTarget, withGroup(nil, t.sortedGroup, settings), settings)
@@ -213,7 +215,7 @@ type Relabeler struct {
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
-	// result is the target Visit gives fn.
+	// result is the target apply leaves, which Visit gives fn.
 	result Target
 	// onePass is set when a target's builder may start from p.disc: the
 	// rules' result cannot depend on the order of the builder's labels, and
@@ -262,10 +264,7 @@ func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target,
 	p.base = withGroup(p.base[:0], p.group, p.settings)
 	for i := from; i < to; i++ {
 		p.target = sortedLike(p.target, g.Targets[i])
-		p.result = p.apply(p.target, g.Targets[i], g.Labels)
-		r := &p.result
-		r.Source, r.Index = g.Source, i
-		fn(r, p.disc)
+		fn(p.apply(g.Source, i, p.target, g.Targets[i], g.Labels), p.disc)
 	}
 }
 
@@ -285,9 +284,7 @@ func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][
 		if !p.onePass {
 			t = labelSetOf(targets[i])
 		}
-		p.result = p.apply(targets[i], t, tg)
-		r := &p.result
-		r.Source, r.Index = source, i
+		r := p.apply(source, i, targets[i], t, tg)
 		if t == nil {
 			r.sortedTarget, r.sortedGroup = targets[i], group
 		}
@@ -303,12 +300,13 @@ func labelSetOf(ls []labels.Label) model.LabelSet {
 	return out
 }
 
-// apply relabels a target of the group being relabeled, whose labels with
-// the job's settings are p.base: ts are the target's labels sorted, t and
-// tg the target's and the group's as maps, which only
+// apply relabels target i of the group from source being relabeled, whose
+// labels with the job's settings are p.base: ts are the target's labels
+// sorted, t and tg the target's and the group's as maps, which only
 // PopulateDiscoveredLabels needs (they are nil in VisitSorted when
-// p.onePass). It leaves the target's discovered labels in p.disc.
-func (p *Relabeler) apply(ts []labels.Label, t, tg model.LabelSet) Target {
+// p.onePass). It returns the result in p.result and leaves the target's
+// discovered labels in p.disc.
+func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.LabelSet) *Target {
 	lb := p.lb
 	p.discovered(ts)
 	if p.onePass {
@@ -317,18 +315,19 @@ func (p *Relabeler) apply(ts []labels.Label, t, tg model.LabelSet) Target {
 	} else {
 		scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	}
-	r := Target{DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
-	for i, rule := range p.cfg.RelabelConfigs {
+	p.result = Target{Source: source, Index: i, DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
+	r := &p.result
+	for j, rule := range p.cfg.RelabelConfigs {
 		var keep bool
 		if p.opts.Trace {
 			var changes []Change
-			keep, changes = p.traced(i, rule)
-			r.Trace = append(r.Trace, Step{Rule: i, Keep: keep, Changes: changes})
+			keep, changes = p.traced(j, rule)
+			r.Trace = append(r.Trace, Step{Rule: j, Keep: keep, Changes: changes})
 		} else {
-			keep = p.process(i, rule)
+			keep = p.process(j, rule)
 		}
 		if !keep {
-			r.State, r.DroppedBy = Dropped, i
+			r.State, r.DroppedBy = Dropped, j
 			return r
 		}
 	}
