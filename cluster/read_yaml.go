@@ -152,8 +152,9 @@ func (f *fileReader) readYAMLDoc(doc []byte, first int) error {
 	return f.commit(b)
 }
 
-// readYAMLList reads a list document item by item: the document without
-// its items first, for the list's kind, then each item on its own. It
+// readYAMLList reads a list document item by item: its header (the
+// document with an empty list for its items) first, for the list's kind,
+// then each item on its own. It
 // returns errSplit if a part does not convert on its own.
 func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, error) {
 	hj, err := yaml.YAMLToJSONStrict(l.header(doc))
@@ -168,6 +169,11 @@ func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, 
 		err := forEachMember(hj, 0, len(hj), func(key []byte, vs, ve int) error {
 			switch string(key) {
 			case "items":
+				// The empty list the header put there, or the header
+				// does not read as the document does.
+				if string(hj[vs:ve]) != "[]" {
+					return errSplit
+				}
 				hasItems = true
 			case "apiVersion":
 				return utiljson.Unmarshal(hj[vs:ve], &apiVersion)
@@ -176,10 +182,10 @@ func (f *fileReader) readYAMLList(doc []byte, first int, l listLayout) (*batch, 
 			}
 			return nil
 		})
-		if err != nil || hasItems {
+		if err != nil || !hasItems {
 			return nil, errSplit
 		}
-	} else if !bytes.Equal(hj, []byte("null")) {
+	} else {
 		return nil, errSplit
 	}
 	defaults, err := listDefaults(apiVersion, kindName)

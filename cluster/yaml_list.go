@@ -15,21 +15,27 @@ type listLayout struct {
 	items              []textSpan
 }
 
-// header returns the document without its items, for the list's kind. It
-// keeps, as comments, the "items:" line and the comments before the first
-// entry: every byte of the document must still be seen by the YAML parser,
-// which rejects control characters even in comments.
+// header returns the document with an empty list for its items, for the
+// list's kind. The "items:" key stays where it was, so that the lines
+// after the items mean what they mean in the whole document; the rest of
+// its line and the comments before the first entry stay as comments:
+// every byte of the document must still be seen by the YAML parser, which
+// rejects control characters even in comments.
 func (l listLayout) header(doc []byte) []byte {
 	firstEntry := l.blockEnd
 	if len(l.items) > 0 {
 		firstEntry = l.items[0].start
 	}
-	h := make([]byte, 0, l.keyStart+1+firstEntry-l.keyStart+len(doc)-l.blockEnd)
+	key := l.keyStart + len(emptyItems) - len(" [] #")
+	h := make([]byte, 0, len(doc)+len(emptyItems))
 	h = append(h, doc[:l.keyStart]...)
-	h = append(h, '#')
-	h = append(h, doc[l.keyStart:firstEntry]...)
+	h = append(h, emptyItems...)
+	h = append(h, doc[key:firstEntry]...)
 	return append(h, doc[l.blockEnd:]...)
 }
+
+// emptyItems replaces a list's "items:" in its header.
+const emptyItems = "items: [] #"
 
 // textSpan is a part of a document and the line, counted from 1 within the
 // document, that it starts on.

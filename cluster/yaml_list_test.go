@@ -19,7 +19,7 @@ func TestFindList(t *testing.T) {
 		doc    string
 		ok     bool
 		lines  []int  // where the items start
-		header string // the document without its items
+		header string // the document with an empty list for its items
 		first  string // the first item
 	}{
 		{
@@ -27,7 +27,7 @@ func TestFindList(t *testing.T) {
 			doc:    string(listYAML),
 			ok:     true,
 			lines:  []int{3, 18, 68, 92, 121, 147, 181, 205, 231, 265}, // grep -n "^- "
-			header: "apiVersion: v1\n#items:\nkind: List\nmetadata:\n  resourceVersion: \"\"\n",
+			header: "apiVersion: v1\nitems: [] #\nkind: List\nmetadata:\n  resourceVersion: \"\"\n",
 			first:  strings.Join(strings.SplitAfter(string(listYAML), "\n")[2:17], ""),
 		},
 		{
@@ -35,7 +35,7 @@ func TestFindList(t *testing.T) {
 			doc:    "kind: List\nitems:\n  # one\n  - a: 1\n\n    b: 2\n  # two\n  - {a: 2}\nmetadata: {}\n",
 			ok:     true,
 			lines:  []int{4, 8},
-			header: "kind: List\n#items:\n  # one\nmetadata: {}\n",
+			header: "kind: List\nitems: [] #\n  # one\nmetadata: {}\n",
 			first:  "  - a: 1\n\n    b: 2\n  # two\n",
 		},
 		{
@@ -43,14 +43,14 @@ func TestFindList(t *testing.T) {
 			doc:    "kind: List\nitems:\n- a: 1\n-\n- b",
 			ok:     true,
 			lines:  []int{3, 4, 5},
-			header: "kind: List\n#items:\n",
+			header: "kind: List\nitems: [] #\n",
 			first:  "- a: 1\n",
 		},
 		{
 			name:   "empty items",
 			doc:    "kind: List\nitems:\n# none\nmetadata: {}\n",
 			ok:     true,
-			header: "kind: List\n#items:\n# none\nmetadata: {}\n",
+			header: "kind: List\nitems: [] #\n# none\nmetadata: {}\n",
 		},
 		{name: "no items", doc: "kind: Pod\nmetadata: {name: a}\n"},
 		{name: "items on the key's line", doc: "kind: List\nitems: []\n"},
