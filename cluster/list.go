@@ -34,7 +34,9 @@ const (
 type ListOptions struct {
 	// ChunkSize is the number of objects asked for per page; 0 means 500.
 	ChunkSize int64
-	// Concurrency is the number of requests run at once; 0 means 4.
+	// Concurrency is the number of requests listed at once; 0 means 4.
+	// Each has at most two pages under way: the next is asked for while
+	// the one before it is decoded.
 	Concurrency int
 	// AllowPartial makes refused requests (403 Forbidden, or a resource
 	// the server does not serve) no error: List then returns what it
@@ -234,7 +236,7 @@ func (l *lister) run(ctx context.Context, reqs []Request, which []int, results [
 // the continue token expires. A refusal is returned as its reason.
 func (l *lister) listOne(ctx context.Context, r Request) ([]runtime.Object, string, error) {
 	for lists := 1; ; lists++ {
-		objs, err := l.pages(ctx, r)
+		objs, err := l.pages(ctx, r, pageFunc(l.cs, r.Resource))
 		var (
 			gaveUp  *gaveUpError
 			expired *expiredError
@@ -265,14 +267,36 @@ type expiredError struct{ err error }
 func (e *expiredError) Error() string { return e.err.Error() }
 func (e *expiredError) Unwrap() error { return e.err }
 
-// pages lists r from its first page to its last. Only pages that came
-// whole are kept; a list that fails returns no objects.
-func (l *lister) pages(ctx context.Context, r Request) ([]runtime.Object, error) {
-	list := pageFunc(l.cs, r.Resource)
+// pages lists r from its first page to its last through list. Only pages
+// that came whole are kept; a list that fails returns no objects. Each
+// page is asked for as soon as the answer before it tells its continue
+// token, while that answer is decoded: a list has at most two requests
+// under way.
+func (l *lister) pages(ctx context.Context, r Request, list listPage) ([]runtime.Object, error) {
 	opts := metav1.ListOptions{LabelSelector: r.LabelSelector, FieldSelector: r.FieldSelector, Limit: l.opts.ChunkSize}
-	var objs []runtime.Object
+	var (
+		objs []runtime.Object
+		next *prefetched // the next page, asked for ahead
+	)
+	defer func() { next.abandon() }()
+	ahead := func(cont string) {
+		if cont == "" || next != nil && next.opts.Continue == cont {
+			return
+		}
+		next.abandon()
+		o := opts
+		o.Continue = cont
+		next = l.prefetch(ctx, list, r.Namespace, o)
+	}
 	for {
-		page, cont, err := l.page(ctx, list, r.Namespace, opts)
+		first := next
+		next = nil
+		if first != nil && first.opts.Continue != opts.Continue {
+			// The answer's token read ahead was not the one it decoded to.
+			first.abandon()
+			first = nil
+		}
+		page, cont, err := l.page(ctx, list, r.Namespace, opts, first, ahead)
 		if err != nil {
 			if opts.Continue != "" && (apierrors.IsResourceExpired(err) || apierrors.IsGone(err)) {
 				return nil, &expiredError{err: err}

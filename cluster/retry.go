@@ -104,15 +104,31 @@ func (r Retry) wait(n int, asked time.Duration) time.Duration {
 	return min(max(d, asked), r.MaxWait)
 }
 
-// page lists one page, asking again as r.opts.Retry allows.
-func (l *lister) page(ctx context.Context, list listPage, namespace string, opts metav1.ListOptions) ([]runtime.Object, string, error) {
+// page lists one page, asking again as r.opts.Retry allows. Its first
+// attempt is first, if not nil: a request made ahead, by prefetch, with
+// the same options. Once an attempt's answer has come, and before it is
+// decoded, ahead is called with its continue token if the answer tells it.
+func (l *lister) page(ctx context.Context, list listPage, namespace string, opts metav1.ListOptions, first *prefetched, ahead func(cont string)) ([]runtime.Object, string, error) {
 	policy := l.opts.Retry.withDefaults()
-	// client-go logs a body that broke off to stderr (through klog); here
-	// that is one failed attempt, reported in the error if it is the last.
-	ctx = klog.NewContext(ctx, logr.Discard())
 	for n := 1; ; n++ {
-		a := &attempt{}
-		objs, cont, err := list(context.WithValue(ctx, attemptKey{}, a), namespace, opts)
+		var (
+			ans  *fetched
+			a    *attempt
+			err  error
+			objs []runtime.Object
+			cont string
+		)
+		if n == 1 && first != nil {
+			ans, a, err = first.wait()
+		} else {
+			ans, a, err = l.fetch(ctx, list, namespace, opts)
+		}
+		if err == nil {
+			if ans.known {
+				ahead(ans.cont)
+			}
+			objs, cont, err = ans.decode()
+		}
 		if err == nil {
 			l.answered.Store(true)
 			return objs, cont, nil
@@ -135,6 +151,54 @@ func (l *lister) page(ctx context.Context, list listPage, namespace string, opts
 			return nil, "", ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// fetch makes one attempt at a page, recording what the transport saw of
+// it.
+func (l *lister) fetch(ctx context.Context, list listPage, namespace string, opts metav1.ListOptions) (*fetched, *attempt, error) {
+	// client-go logs a body that broke off to stderr (through klog); here
+	// that is one failed attempt, reported in the error if it is the last.
+	ctx = klog.NewContext(ctx, logr.Discard())
+	a := &attempt{}
+	f, err := list(context.WithValue(ctx, attemptKey{}, a), namespace, opts)
+	return f, a, err
+}
+
+// prefetched is a first attempt at a page made ahead, while the page before
+// it is decoded.
+type prefetched struct {
+	opts   metav1.ListOptions
+	cancel context.CancelFunc
+	done   chan struct{}
+	f      *fetched
+	a      *attempt
+	err    error
+}
+
+// prefetch starts a first attempt at the page of opts.
+func (l *lister) prefetch(ctx context.Context, list listPage, namespace string, opts metav1.ListOptions) *prefetched {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &prefetched{opts: opts, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.f, p.a, p.err = l.fetch(ctx, list, namespace, opts)
+	}()
+	return p
+}
+
+// wait returns the attempt's outcome once it has one.
+func (p *prefetched) wait() (*fetched, *attempt, error) {
+	<-p.done
+	p.cancel()
+	return p.f, p.a, p.err
+}
+
+// abandon cancels the attempt, if there is one, and waits for it to end.
+func (p *prefetched) abandon() {
+	if p != nil {
+		p.cancel()
+		<-p.done
 	}
 }
 

@@ -66,7 +66,10 @@ const (
 //     sdinspect makes for the job (cluster.Requests), each paged 500
 //     objects at a time, in protobuf, decoded into typed objects that are
 //     kept until the end, at most four requests at once, as cluster.List
-//     runs them. Each op builds a new clientset, as each sdinspect run does,
+//     runs them. Each request asks for a page once the page before it is
+//     decoded, as client-go's typed List does; cluster.List asks for it
+//     while the page before is decoded, which this floor leaves to
+//     sdinspect's account. Each op builds a new clientset, as each sdinspect run does,
 //     from the rest.Config that cluster.Connect makes of the same flags, so
 //     that both send the same content types and user agent, use the same
 //     TLS files and share client-go's cached transport and its kept-alive
