@@ -115,7 +115,7 @@ func discoverAndRelabel(j benchJob) func() {
 		var results []relabel.Target
 		j.each(func(g *discovery.Group) bool {
 			results = results[:0]
-			r.VisitSorted(g.Source, g.Labels, g.Targets, 0, len(g.Targets), func(t *relabel.Target, _ labels.Labels) {
+			r.VisitSorted(g.Source, g.Labels, g.Targets, 0, len(g.Targets), func(t *relabel.Target, _ []labels.Label) {
 				results = append(results, *t)
 			})
 			d.Mark(results)

@@ -109,7 +109,7 @@ func (t *Target) Discovered() labels.Labels {
 	// are merged with the sorted label sets as apply does.
 	var sb labels.ScratchBuilder
 	settings := sorted(lb, nil)
-	withTarget(&sb, t.sortedTarget, withGroup(nil, t.sortedGroup, settings), settings)
+	fill(&sb, withTarget(nil, t.sortedTarget, withGroup(nil, t.sortedGroup, settings), settings))
 	return sb.Labels()
 }
 
@@ -203,23 +203,31 @@ type Relabeler struct {
 	// before and after are scratch space for tracing rules that may
 	// change any label.
 	before, after []labels.Label
-	// scratch builds discovered labels, final a target's labels.
-	scratch, final labels.ScratchBuilder
+	// final builds a target's labels.
+	final labels.ScratchBuilder
 
 	// For discovered: the labels scrape.PopulateDiscoveredLabels adds
 	// from the job, sorted by name; Visit's group and target labels,
 	// sorted; the group's labels with the settings (withGroup); and the
-	// last target's discovered labels, in scratch's memory.
+	// last target's discovered labels, sorted.
 	settings, group, target, base []labels.Label
-	disc                          labels.Labels
+	disc                          []labels.Label
+	// For the one-pass population: what the rules can see (visible.go);
+	// of base and of the target's labels, the labels they can see; and
+	// the target's builder's base, built of those in vscratch's memory.
+	vis                   visibility
+	vbase, vtarget, vdisc []labels.Label
+	vscratch              labels.ScratchBuilder
+	seeable               labels.Labels
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
 	// result is the target apply leaves, which Visit gives fn.
 	result Target
-	// onePass is set when a target's builder may start from p.disc: the
-	// rules' result cannot depend on the order of the builder's labels, and
-	// no trace keeps strings of p.disc, whose memory the next target reuses.
+	// onePass is set when a target's builder may start from the labels
+	// the rules can see, in one pass: the rules' result cannot depend on
+	// the order of the builder's labels, and no trace keeps strings of
+	// p.seeable, whose memory the next target reuses.
 	onePass bool
 }
 
@@ -230,6 +238,7 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 		cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()),
 		verdicts: make([]map[string]verdict, len(cfg.RelabelConfigs)),
 		onePass:  orderFree(cfg.RelabelConfigs) && !opts.Trace,
+		vis:      newVisibility(cfg.RelabelConfigs),
 	}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
@@ -245,9 +254,11 @@ func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
 // Targets is Group for g.Targets[from:to] only, so that a group with
 // thousands of targets can be relabeled in parts.
 func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []Target {
-	p.Visit(g, from, to, func(r *Target, discovered labels.Labels) {
+	p.Visit(g, from, to, func(r *Target, discovered []labels.Label) {
 		if p.opts.Discovered {
-			r.discovered = discovered.Copy()
+			var sb labels.ScratchBuilder
+			fill(&sb, discovered)
+			r.discovered = sb.Labels()
 		}
 		out = append(out, *r)
 	})
@@ -256,12 +267,13 @@ func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []
 
 // Visit relabels g.Targets[from:to] one after the other, as Targets does,
 // and calls fn with each result and its discovered labels (what
-// Target.Discovered returns), which are only valid until fn returns: they
-// are built in the Relabeler's scratch space, for callers that use them at
-// once and copy the result if they keep it. Options.Discovered is ignored.
-func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered labels.Labels)) {
+// Target.Discovered returns), sorted by name, which are only valid until fn
+// returns: they are built in the Relabeler's scratch space, for callers that
+// use them at once and copy the result if they keep it (the strings are
+// the group's and the job's, never reused). Options.Discovered is ignored.
+func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered []labels.Label)) {
 	p.group = sortedLike(p.group, g.Labels)
-	p.base = withGroup(p.base[:0], p.group, p.settings)
+	p.setBase(p.group)
 	for i := from; i < to; i++ {
 		p.target = sortedLike(p.target, g.Targets[i])
 		fn(p.apply(g.Source, i, p.target, g.Targets[i], g.Labels), p.disc)
@@ -273,12 +285,12 @@ func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target,
 // labels and all its targets'. The results' Discovered refers to those
 // label sets. Without the one-pass population (order.go), a target's
 // labels are put in maps for Prometheus's PopulateDiscoveredLabels.
-func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][]labels.Label, from, to int, fn func(r *Target, discovered labels.Labels)) {
+func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][]labels.Label, from, to int, fn func(r *Target, discovered []labels.Label)) {
 	var tg model.LabelSet
 	if !p.onePass {
 		tg = labelSetOf(group)
 	}
-	p.base = withGroup(p.base[:0], group, p.settings)
+	p.setBase(group)
 	for i := from; i < to; i++ {
 		var t model.LabelSet
 		if !p.onePass {
@@ -289,6 +301,15 @@ func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][
 			r.sortedTarget, r.sortedGroup = targets[i], group
 		}
 		fn(r, p.disc)
+	}
+}
+
+// setBase sets p.base, and p.vbase if p.onePass, for the group whose
+// labels are gs, sorted.
+func (p *Relabeler) setBase(gs []labels.Label) {
+	p.base = withGroup(p.base[:0], gs, p.settings)
+	if p.onePass {
+		p.vbase = p.visibleOf(p.vbase[:0], p.base, &p.vis.group)
 	}
 }
 
@@ -310,8 +331,13 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 	lb := p.lb
 	p.discovered(ts)
 	if p.onePass {
-		// See order.go: the same labels, in one pass.
-		lb.Reset(p.disc)
+		// See order.go: the same labels, in one pass, but for those the
+		// rules cannot see (visible.go).
+		p.vtarget = p.visibleOf(p.vtarget[:0], ts, &p.vis.target)
+		p.vdisc = withTarget(p.vdisc[:0], p.vtarget, p.vbase, p.settings)
+		fill(&p.vscratch, p.vdisc)
+		p.vscratch.Overwrite(&p.seeable)
+		lb.Reset(p.seeable)
 	} else {
 		scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	}
@@ -331,7 +357,7 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 			return r
 		}
 	}
-	// The result is built afresh: the builder's base may be p.disc,
+	// The result is built afresh: the builder's base may be p.seeable,
 	// whose memory the next target reuses.
 	res, err := finish(lb, &p.final)
 	if err != nil {
@@ -372,8 +398,7 @@ func (p *Relabeler) traced(i int, rule *promrelabel.Config) (bool, []Change) {
 // leaves in the builder for a target whose labels are ts, sorted, in the
 // group whose labels with the job's settings are p.base (withGroup).
 func (p *Relabeler) discovered(ts []labels.Label) {
-	withTarget(&p.scratch, ts, p.base, p.settings)
-	p.scratch.Overwrite(&p.disc)
+	p.disc = withTarget(p.disc[:0], ts, p.base, p.settings)
 }
 
 // withGroup appends to buf, sorted by name, the labels
@@ -404,43 +429,48 @@ func withGroup(buf, gs, ss []labels.Label) []labels.Label {
 	return buf
 }
 
-// withTarget leaves in sb, sorted, the labels
+// withTarget appends to buf, sorted, the labels
 // scrape.PopulateDiscoveredLabels leaves in a builder for a target whose
 // labels are ts, sorted, in a group whose labels with the job's settings ss
 // are base (withGroup): the target's labels, then base's that the target
 // does not have. A target label with an empty value gives way to the job's
 // setting of that name, as the group's labels do. Labels with empty values
 // are absent.
-func withTarget(sb *labels.ScratchBuilder, ts, base, ss []labels.Label) {
-	sb.Reset()
+func withTarget(buf, ts, base, ss []labels.Label) []labels.Label {
 	for len(ts) > 0 && len(base) > 0 {
 		t, b := ts[0], base[0]
 		switch strings.Compare(t.Name, b.Name) {
 		case -1:
 			if t.Value != "" {
-				sb.Add(t.Name, t.Value)
+				buf = append(buf, t)
 			}
 			ts = ts[1:]
 		case 1:
-			sb.Add(b.Name, b.Value)
+			buf = append(buf, b)
 			base = base[1:]
 		default:
 			if t.Value == "" {
 				t.Value = setting(ss, t.Name)
 			}
 			if t.Value != "" {
-				sb.Add(t.Name, t.Value)
+				buf = append(buf, t)
 			}
 			ts, base = ts[1:], base[1:]
 		}
 	}
 	for _, t := range ts {
 		if t.Value != "" {
-			sb.Add(t.Name, t.Value)
+			buf = append(buf, t)
 		}
 	}
-	for _, b := range base {
-		sb.Add(b.Name, b.Value)
+	return append(buf, base...)
+}
+
+// fill sets sb to ls.
+func fill(sb *labels.ScratchBuilder, ls []labels.Label) {
+	sb.Reset()
+	for _, l := range ls {
+		sb.Add(l.Name, l.Value)
 	}
 }
 

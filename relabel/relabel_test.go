@@ -403,7 +403,8 @@ func TestMatchesPopulateLabels(t *testing.T) {
 	k = 0
 	v := relabel.NewRelabeler(cfg, relabel.Options{})
 	for _, g := range groups {
-		v.Visit(g, 0, len(g.Targets), func(r *relabel.Target, discovered labels.Labels) {
+		v.Visit(g, 0, len(g.Targets), func(r *relabel.Target, sorted []labels.Label) {
+			discovered := labelsOf(t, sorted)
 			want := got[k]
 			k++
 			if r.Source != want.Source || r.Index != want.Index || r.State != want.State || !labels.Equal(r.Labels, want.Labels) {
@@ -541,9 +542,9 @@ func TestVisitSortedMatchesVisit(t *testing.T) {
 			var wantDisc []labels.Labels
 			v := relabel.NewRelabeler(cfg, opts)
 			for _, g := range groups {
-				v.Visit(g, 0, len(g.Targets), func(r *relabel.Target, discovered labels.Labels) {
+				v.Visit(g, 0, len(g.Targets), func(r *relabel.Target, discovered []labels.Label) {
 					want = append(want, *r)
-					wantDisc = append(wantDisc, discovered.Copy())
+					wantDisc = append(wantDisc, labelsOf(t, discovered))
 				})
 			}
 			k := 0
@@ -555,7 +556,8 @@ func TestVisitSortedMatchesVisit(t *testing.T) {
 				}
 				// In two parts, as a group split over batches is.
 				for _, part := range [][2]int{{0, len(targets) / 2}, {len(targets) / 2, len(targets)}} {
-					s.VisitSorted(g.Source, sortedOf(g.Labels), targets, part[0], part[1], func(r *relabel.Target, discovered labels.Labels) {
+					s.VisitSorted(g.Source, sortedOf(g.Labels), targets, part[0], part[1], func(r *relabel.Target, sorted []labels.Label) {
+						discovered := labelsOf(t, sorted)
 						w := want[k]
 						if r.Source != w.Source || r.Index != w.Index || r.State != w.State || r.DroppedBy != w.DroppedBy ||
 							!labels.Equal(r.Labels, w.Labels) || fmt.Sprint(r.Err) != fmt.Sprint(w.Err) || !reflect.DeepEqual(r.Trace, w.Trace) {
@@ -574,6 +576,20 @@ func TestVisitSortedMatchesVisit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// labelsOf returns ls as Labels, failing t unless ls is sorted by name
+// with each name once.
+func labelsOf(t *testing.T, ls []labels.Label) labels.Labels {
+	t.Helper()
+	var sb labels.ScratchBuilder
+	for i, l := range ls {
+		if i > 0 && ls[i-1].Name >= l.Name {
+			t.Errorf("labels not sorted by name, each once: %v", ls)
+		}
+		sb.Add(l.Name, l.Value)
+	}
+	return sb.Labels()
 }
 
 // sortedOf returns ls's labels sorted by name, empty values included.

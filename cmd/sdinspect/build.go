@@ -30,11 +30,13 @@ func count(s *report.Summary, r *relabel.Target) {
 }
 
 // buildTarget is the report of one target's result, whose discovered
-// labels are given; it keeps none of their memory.
-func buildTarget(job *promconfig.Job, r *relabel.Target, discovered labels.Labels) report.Target {
-	discovered = discovered.Copy() // the maps share its strings
+// labels are given, sorted; it keeps none of the slice's memory.
+func buildTarget(job *promconfig.Job, r *relabel.Target, discovered []labels.Label) report.Target {
 	t := targetWithoutLabels(job, r, discovered)
-	t.DiscoveredLabels = discovered.Map()
+	t.DiscoveredLabels = make(map[string]string, len(discovered))
+	for _, l := range discovered {
+		t.DiscoveredLabels[l.Name] = l.Value
+	}
 	t.Labels = map[string]string{}
 	if r.State == relabel.Kept {
 		t.Labels = r.Labels.Map()
@@ -45,8 +47,11 @@ func buildTarget(job *promconfig.Job, r *relabel.Target, discovered labels.Label
 
 // sortLabels fills s with the label sets buildTarget puts in maps, reusing
 // its slices.
-func sortLabels(s *report.SortedLabels, r *relabel.Target, discovered labels.Labels) {
-	s.Discovered = appendLabels(s.Discovered[:0], discovered)
+func sortLabels(s *report.SortedLabels, r *relabel.Target, discovered []labels.Label) {
+	s.Discovered = s.Discovered[:0]
+	for _, l := range discovered {
+		s.Discovered = append(s.Discovered, report.Label{Name: l.Name, Value: l.Value})
+	}
 	s.Labels, s.Public = s.Labels[:0], s.Public[:0]
 	if r.State == relabel.Kept {
 		// relabel.PublicLabels, without building them.
@@ -59,14 +64,9 @@ func sortLabels(s *report.SortedLabels, r *relabel.Target, discovered labels.Lab
 	}
 }
 
-func appendLabels(out []report.Label, ls labels.Labels) []report.Label {
-	ls.Range(func(l labels.Label) { out = append(out, report.Label{Name: l.Name, Value: l.Value}) })
-	return out
-}
-
 // targetWithoutLabels is the report of one target's result but for its
 // three label sets.
-func targetWithoutLabels(job *promconfig.Job, r *relabel.Target, discovered labels.Labels) report.Target {
+func targetWithoutLabels(job *promconfig.Job, r *relabel.Target, discovered []labels.Label) report.Target {
 	t := report.Target{Source: r.Source, Index: r.Index, State: string(r.State)}
 	switch r.State {
 	case relabel.Kept:
@@ -98,12 +98,16 @@ func ruleRef(job *promconfig.Job, i int) report.Rule {
 	return r
 }
 
-func buildTrace(job *promconfig.Job, r *relabel.Target, discovered labels.Labels) []report.Step {
+func buildTrace(job *promconfig.Job, r *relabel.Target, discovered []labels.Label) []report.Step {
 	if len(r.Trace) == 0 {
 		return nil
 	}
+	var sb labels.ScratchBuilder
+	for _, l := range discovered {
+		sb.Add(l.Name, l.Value)
+	}
 	steps := make([]report.Step, len(r.Trace))
-	for i, ls := range r.TraceLabels(discovered) {
+	for i, ls := range r.TraceLabels(sb.Labels()) {
 		s := r.Trace[i]
 		steps[i] = report.Step{Rule: ruleRef(job, s.Rule), Result: "continue", Labels: ls.Map()}
 		if !s.Keep {

@@ -58,7 +58,7 @@ type part struct {
 // batches per processor are in flight at most, so a job's results are
 // never all held at once.
 func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOptions, opts relabel.Options, size int,
-	newOut func() O, build func(out O, r *relabel.Target, discovered labels.Labels), use func(out O, results []relabel.Target) error) error {
+	newOut func() O, build func(out O, r *relabel.Target, discovered []labels.Label), use func(out O, results []relabel.Target) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *batch[O])
 	ordered := make(chan *batch[O], workers)
@@ -124,7 +124,7 @@ func eachBatch[O batchOutput](job *promconfig.Job, objs *objects, o *inputOption
 			r := relabel.NewRelabeler(job.Scrape, opts)
 			for b := range work {
 				for _, p := range b.parts {
-					r.VisitSorted(p.g.Source, p.g.Labels, p.g.Targets, p.from, p.to, func(t *relabel.Target, discovered labels.Labels) {
+					r.VisitSorted(p.g.Source, p.g.Labels, p.g.Targets, p.from, p.to, func(t *relabel.Target, discovered []labels.Label) {
 						b.results = append(b.results, *t)
 						build(b.out, &b.results[len(b.results)-1], discovered)
 					})

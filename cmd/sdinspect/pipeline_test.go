@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -64,11 +66,14 @@ func TestEachBatchSameAsApply(t *testing.T) {
 			var discovered []labels.Labels
 			err := eachBatch(job, objs, &inputOptions{}, opts, c.size,
 				func() *seen { return &seen{} },
-				func(out *seen, r *relabel.Target, d labels.Labels) {
+				func(out *seen, r *relabel.Target, d []labels.Label) {
 					if r.DuplicateOf != nil {
 						out.err = fmt.Errorf("%s/%d: marked a duplicate before use", r.Source, r.Index)
 					}
-					out.discovered = append(out.discovered, d.Copy())
+					if !slices.IsSortedFunc(d, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) }) {
+						out.err = fmt.Errorf("%s/%d: discovered labels not sorted by name: %v", r.Source, r.Index, d)
+					}
+					out.discovered = append(out.discovered, labels.New(slices.Clone(d)...))
 				},
 				func(out *seen, results []relabel.Target) error {
 					if out.err != nil {
@@ -156,7 +161,7 @@ func TestEachBatchStopsOnError(t *testing.T) {
 		calls := 0
 		err := eachBatch(job, objs, &inputOptions{}, relabel.Options{}, 16,
 			func() *seen { return &seen{} },
-			func(*seen, *relabel.Target, labels.Labels) {},
+			func(*seen, *relabel.Target, []labels.Label) {},
 			func(*seen, []relabel.Target) error {
 				if calls++; calls == after {
 					return errStop

@@ -156,7 +156,7 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		j.Targets = []report.Target{}
 		err := eachBatch(job, objs, o, relabel.Options{Trace: trace}, batchTargets,
 			func() *built { return &built{} },
-			func(out *built, r *relabel.Target, discovered labels.Labels) {
+			func(out *built, r *relabel.Target, discovered []labels.Label) {
 				out.targets = append(out.targets, buildTarget(job, r, discovered))
 			},
 			func(out *built, results []relabel.Target) error {
@@ -335,7 +335,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		}
 		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace}, batchTargets,
 			func() *encoded { return &encoded{} },
-			func(enc *encoded, r *relabel.Target, discovered labels.Labels) {
+			func(enc *encoded, r *relabel.Target, discovered []labels.Label) {
 				at := -1
 				if o.show.keeps(string(r.State)) {
 					t := targetWithoutLabels(job, r, discovered)
