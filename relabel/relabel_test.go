@@ -378,21 +378,7 @@ func TestMatchesPopulateLabels(t *testing.T) {
 			res := got[k]
 			k++
 			states[res.State]++
-			want, err := scrape.PopulateLabels(lb, cfg, tl, g.Labels)
-			switch {
-			case err != nil:
-				if res.State != relabel.Invalid || res.Err.Error() != err.Error() {
-					t.Errorf("%s/%d: got %s %v, Prometheus: invalid %v", res.Source, res.Index, res.State, res.Err, err)
-				}
-			case want.IsEmpty():
-				if res.State != relabel.Dropped {
-					t.Errorf("%s/%d: got %s, Prometheus: dropped", res.Source, res.Index, res.State)
-				}
-			default:
-				if res.State != relabel.Kept || !labels.Equal(res.Labels, want) {
-					t.Errorf("%s/%d: got %s %v, Prometheus: kept %v", res.Source, res.Index, res.State, res.Labels, want)
-				}
-			}
+			checkPrometheus(t, lb, cfg, tl, g.Labels, res)
 			checkTrace(t, cfg, tl, g.Labels, res)
 			if d := copied[k-1].Discovered(); !labels.Equal(d, res.Discovered()) {
 				t.Errorf("%s/%d: discovered labels kept with Options.Discovered %v, built when asked %v", res.Source, res.Index, d, res.Discovered())
@@ -418,6 +404,28 @@ func TestMatchesPopulateLabels(t *testing.T) {
 	for _, s := range []relabel.State{relabel.Kept, relabel.Dropped, relabel.Invalid} {
 		if states[s] == 0 {
 			t.Errorf("no %s target among the random ones: the property is not exercised", s)
+		}
+	}
+}
+
+// checkPrometheus verifies that res, the result for the target tl of the
+// group whose labels are tg, is what Prometheus's scrape.PopulateLabels
+// makes of it: the same state, labels and error.
+func checkPrometheus(t *testing.T, lb *labels.Builder, cfg *config.ScrapeConfig, tl, tg model.LabelSet, res relabel.Target) {
+	t.Helper()
+	want, err := scrape.PopulateLabels(lb, cfg, tl, tg)
+	switch {
+	case err != nil:
+		if res.State != relabel.Invalid || res.Err.Error() != err.Error() {
+			t.Errorf("%s/%d: got %s %v, Prometheus: invalid %v", res.Source, res.Index, res.State, res.Err, err)
+		}
+	case want.IsEmpty():
+		if res.State != relabel.Dropped {
+			t.Errorf("%s/%d: got %s %v, Prometheus: dropped", res.Source, res.Index, res.State, res.Labels)
+		}
+	default:
+		if res.State != relabel.Kept || !labels.Equal(res.Labels, want) {
+			t.Errorf("%s/%d: got %s %v, Prometheus: kept %v", res.Source, res.Index, res.State, res.Labels, want)
 		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/scrape"
 
 	"github.com/sdinspect/sdinspect/relabel"
 )
@@ -74,21 +73,7 @@ func TestUnseenLabels(t *testing.T) {
 			res := got[k]
 			k++
 			states[res.State]++
-			want, err := scrape.PopulateLabels(lb, cfg, tl, g.Labels)
-			switch {
-			case err != nil:
-				if res.State != relabel.Invalid || res.Err.Error() != err.Error() {
-					t.Errorf("%s/%d: got %s %v, Prometheus: invalid %v", res.Source, res.Index, res.State, res.Err, err)
-				}
-			case want.IsEmpty():
-				if res.State != relabel.Dropped {
-					t.Errorf("%s/%d: got %s %v, Prometheus: dropped", res.Source, res.Index, res.State, res.Labels)
-				}
-			default:
-				if res.State != relabel.Kept || !labels.Equal(res.Labels, want) {
-					t.Errorf("%s/%d: got %s %v, Prometheus: kept %v", res.Source, res.Index, res.State, res.Labels, want)
-				}
-			}
+			checkPrometheus(t, lb, cfg, tl, g.Labels, res)
 		}
 	}
 	if states[relabel.Kept] == 0 || states[relabel.Dropped] == 0 {
