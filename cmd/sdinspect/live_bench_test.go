@@ -116,6 +116,9 @@ func BenchmarkLiveTargets(b *testing.B) {
 		b.Run("job="+job.short, func(b *testing.B) {
 			args := append([]string{"targets", "--config", config, "--job", job.name, "-o", "json"}, conn...)
 			want := sdinspectCount(b, args)
+			if want.Kept == 0 || want.Dropped == 0 {
+				b.Fatalf("job %s keeps %d and drops %d of %d targets: the cluster does not exercise its rules", job.name, want.Kept, want.Dropped, want.Discovered)
+			}
 			j, cfg, reqs := liveRequests(b, config, job.name, conn)
 			groups := liveGroups(b, j, cfg, reqs)
 			var floor time.Duration

@@ -61,6 +61,7 @@ type workload struct {
 	kind            string // DaemonSet, Deployment, StatefulSet, CronJob or Pod
 	replicas        int
 	labels          map[string]string // the pod template's labels
+	annotations     map[string]string // the pod template's annotations
 	pods            []*podRef
 	ports           []containerPort // named ports of the pod template
 }

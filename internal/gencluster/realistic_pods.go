@@ -93,6 +93,7 @@ func (g *gen) realWorkload(w *workload) {
 	w.labels = g.templateLabels(w.name, nLabels-perPod)
 	containers := g.realContainers(w)
 	annotations := g.templateAnnotations(w)
+	w.annotations = annotations
 	var owner metav1.OwnerReference
 	var hash string
 	switch w.kind {

@@ -82,11 +82,23 @@ func (g *gen) realNamespaces(n, services int) []string {
 // realService adds the i-th service, for w, with its Endpoints and
 // EndpointSlices.
 func (g *gen) realService(w *workload, i int) {
-	svc := &corev1.Service{
-		ObjectMeta: g.objectMeta(w.namespace, w.name, map[string]string{
-			"app": w.name, "app.kubernetes.io/name": w.name, "app.kubernetes.io/managed-by": "Helm",
-		}, map[string]string{"meta.helm.sh/release-name": w.name, "meta.helm.sh/release-namespace": w.namespace}),
+	labels := map[string]string{"app": w.name, "app.kubernetes.io/name": w.name, "app.kubernetes.io/managed-by": "Helm"}
+	annotations := map[string]string{"meta.helm.sh/release-name": w.name, "meta.helm.sh/release-namespace": w.namespace}
+	// The chart's common labels, which ServiceMonitors select on, and its
+	// scrape annotations, which the service-endpoints job reads, as on
+	// the workload's pods. Copied, not drawn: the pods after this service
+	// stay the same for the same seed.
+	for _, k := range []string{"app.kubernetes.io/part-of", "app.kubernetes.io/instance", "env", "team", "tier"} {
+		if v, ok := w.labels[k]; ok {
+			labels[k] = v
+		}
 	}
+	for _, k := range []string{"prometheus.io/scrape", "prometheus.io/port", "prometheus.io/path"} {
+		if v, ok := w.annotations[k]; ok {
+			annotations[k] = v
+		}
+	}
+	svc := &corev1.Service{ObjectMeta: g.objectMeta(w.namespace, w.name, labels, annotations)}
 	spec := &svc.Spec
 	spec.Selector = map[string]string{"app": w.name}
 	spec.Type = corev1.ServiceTypeClusterIP
