@@ -107,10 +107,8 @@ func (t *Target) Discovered() labels.Labels {
 	}
 	// From VisitSorted: the builder holds the job's settings only, which
 	// are merged with the sorted label sets as apply does.
-	var sb labels.ScratchBuilder
 	settings := sorted(lb, nil)
-	fill(&sb, withTarget(nil, t.sortedTarget, withGroup(nil, t.sortedGroup, settings), settings))
-	return sb.Labels()
+	return LabelsOf(withTarget(nil, t.sortedTarget, withGroup(nil, t.sortedGroup, settings), settings))
 }
 
 // Step is the effect of one relabel rule on one target.
@@ -256,9 +254,7 @@ func (p *Relabeler) Group(out []Target, g *targetgroup.Group) []Target {
 func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []Target {
 	p.Visit(g, from, to, func(r *Target, discovered []labels.Label) {
 		if p.opts.Discovered {
-			var sb labels.ScratchBuilder
-			fill(&sb, discovered)
-			r.discovered = sb.Labels()
+			r.discovered = LabelsOf(discovered)
 		}
 		out = append(out, *r)
 	})
@@ -464,6 +460,14 @@ func withTarget(buf, ts, base, ss []labels.Label) []labels.Label {
 		}
 	}
 	return append(buf, base...)
+}
+
+// LabelsOf returns ls, sorted by name with each name once (the discovered
+// labels Visit gives), as Labels, in new memory.
+func LabelsOf(ls []labels.Label) labels.Labels {
+	var sb labels.ScratchBuilder
+	fill(&sb, ls)
+	return sb.Labels()
 }
 
 // fill sets sb to ls.

@@ -102,12 +102,8 @@ func buildTrace(job *promconfig.Job, r *relabel.Target, discovered []labels.Labe
 	if len(r.Trace) == 0 {
 		return nil
 	}
-	var sb labels.ScratchBuilder
-	for _, l := range discovered {
-		sb.Add(l.Name, l.Value)
-	}
 	steps := make([]report.Step, len(r.Trace))
-	for i, ls := range r.TraceLabels(sb.Labels()) {
+	for i, ls := range r.TraceLabels(relabel.LabelsOf(discovered)) {
 		s := r.Trace[i]
 		steps[i] = report.Step{Rule: ruleRef(job, s.Rule), Result: "continue", Labels: ls.Map()}
 		if !s.Keep {
