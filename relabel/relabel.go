@@ -10,9 +10,11 @@
 // scrape.PopulateLabels does in one call. When the rules cannot tell the
 // difference, the builder starts from the same labels in one pass rather
 // than from PopulateDiscoveredLabels itself (order.go says why that is
-// exact), and labelmap, labeldrop and labelkeep rules take Prometheus's
-// steps but remember their regex's verdict on each label name (names.go).
-// Tests hold the result equal to scrape.PopulateLabels for every target.
+// exact), the targets of a group get the first rules that treat them
+// alike applied once for all (shared.go), and labelmap, labeldrop and
+// labelkeep rules take Prometheus's steps but remember their regex's
+// verdict on each label name (names.go). Tests hold the result equal to
+// scrape.PopulateLabels for every target.
 package relabel
 
 import (
@@ -210,6 +212,8 @@ type Relabeler struct {
 	// last target's discovered labels, sorted.
 	settings, group, target, base []labels.Label
 	disc                          []labels.Label
+	// targets are Visit's targets, sorted, when p.onePass.
+	targets [][]labels.Label
 	// For the one-pass population: what the rules can see (visible.go);
 	// of base and of the target's labels, the labels they can see; and
 	// the target's builder's base, built of those in vscratch's memory.
@@ -220,6 +224,10 @@ type Relabeler struct {
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
+	// shared is what the first rules made of the group's targets, when
+	// they get those alike (shared.go); vafter is scratch space.
+	shared shared
+	vafter []labels.Label
 	// result is the target apply leaves, which Visit gives fn.
 	result Target
 	// onePass is set when a target's builder may start from the labels
@@ -237,6 +245,7 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 		verdicts: make([]map[string]verdict, len(cfg.RelabelConfigs)),
 		onePass:  orderFree(cfg.RelabelConfigs) && !opts.Trace,
 		vis:      newVisibility(cfg.RelabelConfigs),
+		shared:   newShared(cfg.RelabelConfigs),
 	}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
@@ -270,9 +279,24 @@ func (p *Relabeler) Targets(out []Target, g *targetgroup.Group, from, to int) []
 func (p *Relabeler) Visit(g *targetgroup.Group, from, to int, fn func(r *Target, discovered []labels.Label)) {
 	p.group = sortedLike(p.group, g.Labels)
 	p.setBase(p.group)
+	if p.onePass {
+		for len(p.targets) < to-from {
+			p.targets = append(p.targets, nil)
+		}
+		for i, t := range g.Targets[from:to] {
+			p.targets[i] = sortedLike(p.targets[i], t)
+		}
+		p.share(p.targets[:to-from])
+	}
 	for i := from; i < to; i++ {
-		p.target = sortedLike(p.target, g.Targets[i])
-		fn(p.apply(g.Source, i, p.target, g.Targets[i], g.Labels), p.disc)
+		var ts []labels.Label
+		if p.onePass {
+			ts = p.targets[i-from]
+		} else {
+			p.target = sortedLike(p.target, g.Targets[i])
+			ts = p.target
+		}
+		fn(p.apply(g.Source, i, ts, g.Targets[i], g.Labels), p.disc)
 	}
 }
 
@@ -287,6 +311,7 @@ func (p *Relabeler) VisitSorted(source string, group []labels.Label, targets [][
 		tg = labelSetOf(group)
 	}
 	p.setBase(group)
+	p.share(targets[from:to])
 	for i := from; i < to; i++ {
 		var t model.LabelSet
 		if !p.onePass {
@@ -326,20 +351,33 @@ func labelSetOf(ls []labels.Label) model.LabelSet {
 func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.LabelSet) *Target {
 	lb := p.lb
 	p.discovered(ts)
+	p.result = Target{Source: source, Index: i, DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
+	r := &p.result
+	first := 0 // the first rule to apply
 	if p.onePass {
+		s := &p.shared
+		if s.dropped >= 0 {
+			r.State, r.DroppedBy = Dropped, s.dropped
+			return r
+		}
 		// See order.go: the same labels, in one pass, but for those the
-		// rules cannot see (visible.go).
+		// rules cannot see (visible.go), and after the rules the group's
+		// targets share (shared.go).
 		p.vtarget = p.visibleOf(p.vtarget[:0], ts, &p.vis.target)
 		p.vdisc = withTarget(p.vdisc[:0], p.vtarget, p.vbase, p.settings)
-		fill(&p.vscratch, p.vdisc)
+		start := p.vdisc
+		if s.rules > 0 {
+			p.vafter = s.after(p.vafter[:0], p.vdisc)
+			start, first = p.vafter, s.rules
+		}
+		fill(&p.vscratch, start)
 		p.vscratch.Overwrite(&p.seeable)
 		lb.Reset(p.seeable)
 	} else {
 		scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
 	}
-	p.result = Target{Source: source, Index: i, DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
-	r := &p.result
-	for j, rule := range p.cfg.RelabelConfigs {
+	for j := first; j < len(p.cfg.RelabelConfigs); j++ {
+		rule := p.cfg.RelabelConfigs[j]
 		var keep bool
 		if p.opts.Trace {
 			var changes []Change
