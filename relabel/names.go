@@ -25,7 +25,9 @@ type verdict struct {
 // over, so here these three remember the regex's verdict on each name. The
 // rest is Prometheus's relabel function for these actions, step for step
 // (model/relabel/relabel.go: their source labels are read and unused, and
-// they never drop a target); the other actions are left to ProcessBuilder.
+// they never drop a target). Replace, keep and drop remember their regex's
+// outcome on each value (matchValue); the other actions are left to
+// ProcessBuilder.
 func (p *Relabeler) process(i int, rule *promrelabel.Config) bool {
 	switch rule.Action {
 	case promrelabel.LabelMap:
@@ -46,10 +48,80 @@ func (p *Relabeler) process(i int, rule *promrelabel.Config) bool {
 				p.lb.Del(l.Name)
 			}
 		})
+	case promrelabel.Replace, promrelabel.Keep, promrelabel.Drop:
+		return p.matchValue(i, rule)
 	default:
 		return promrelabel.ProcessBuilder(p.lb, rule)
 	}
 	return true
+}
+
+// matchValue applies the i-th rule, a replace, keep or drop, as
+// relabel.ProcessBuilder does, step for step (model/relabel/relabel.go,
+// relabel), but for the regex's outcome on the joined value of the source
+// labels, which it remembers: most values (a namespace, a container's
+// name, a workload's controller) come back target after target, and the
+// regex, with the expansion of a replace, is most of what such a rule
+// costs.
+func (p *Relabeler) matchValue(i int, rule *promrelabel.Config) bool {
+	var va [4]string
+	values := va[:0]
+	for _, n := range rule.SourceLabels {
+		values = append(values, p.lb.Get(string(n)))
+	}
+	val := strings.Join(values, rule.Separator)
+	if rule.Action == promrelabel.Replace && val == "" && rule.Regex == promrelabel.DefaultRelabelConfig.Regex &&
+		!strings.Contains(rule.TargetLabel, "$") && !strings.Contains(rule.Replacement, "$") {
+		p.lb.Set(rule.TargetLabel, rule.Replacement)
+		return true
+	}
+	o := p.outcome(i, rule, val)
+	switch rule.Action {
+	case promrelabel.Keep:
+		return o.match
+	case promrelabel.Drop:
+		return !o.match
+	}
+	if o.target != "" { // else no match, or not a valid label name
+		p.lb.Set(o.target, o.value) // an empty value deletes the label
+	}
+	return true
+}
+
+// outcome is what a replace, keep or drop rule's regex makes of a value:
+// whether it matches, and for replace the label it writes ("" if none)
+// and the value written ("" to delete the label).
+type outcome struct {
+	match         bool
+	target, value string
+}
+
+// outcome returns, and remembers, what the i-th rule's regex makes of val.
+func (p *Relabeler) outcome(i int, rule *promrelabel.Config, val string) outcome {
+	m := p.outcomes[i]
+	if o, ok := m[val]; ok {
+		return o
+	}
+	var o outcome
+	if rule.Action != promrelabel.Replace {
+		o.match = rule.Regex.MatchString(val)
+	} else if indexes := rule.Regex.FindStringSubmatchIndex(val); indexes != nil {
+		o.match = true
+		target := string(rule.Regex.ExpandString(nil, rule.TargetLabel, val, indexes))
+		if rule.NameValidationScheme.IsValidLabelName(target) {
+			o.target = target
+			o.value = string(rule.Regex.ExpandString(nil, rule.Replacement, val, indexes))
+		}
+	}
+	if len(m) < maxVerdicts {
+		if m == nil {
+			m = map[string]outcome{}
+			p.outcomes[i] = m
+		}
+		// val may be in the scratch memory of the builder's base.
+		m[strings.Clone(val)] = o
+	}
+	return o
 }
 
 // verdict returns, and remembers, what the i-th rule's regex makes of name.

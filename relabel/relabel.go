@@ -224,6 +224,9 @@ type Relabeler struct {
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
+	// outcomes remembers, for each replace, keep and drop rule by index,
+	// its regex's outcome on the values seen (names.go).
+	outcomes []map[string]outcome
 	// shared is what the first rules made of the group's targets, when
 	// they get those alike (shared.go); vafter is scratch space.
 	shared shared
@@ -243,6 +246,7 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 	p := &Relabeler{
 		cfg: cfg, opts: opts, lb: labels.NewBuilder(labels.EmptyLabels()),
 		verdicts: make([]map[string]verdict, len(cfg.RelabelConfigs)),
+		outcomes: make([]map[string]outcome, len(cfg.RelabelConfigs)),
 		onePass:  orderFree(cfg.RelabelConfigs) && !opts.Trace,
 		vis:      newVisibility(cfg.RelabelConfigs),
 		shared:   newShared(cfg.RelabelConfigs),

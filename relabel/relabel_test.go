@@ -303,6 +303,8 @@ relabel_configs:
 - {source_labels: [__meta_kubernetes_pod_label_interval], regex: (.+), target_label: __scrape_interval__}
 - {source_labels: [pod], regex: '(?i)(web|api).*', target_label: 'kind_${1}', replacement: yes}
 - {source_labels: [pod], regex: '(api)-1', target_label: 'kind_${1}', replacement: ''}
+- {source_labels: [pod], regex: '(a?)(.*)', target_label: '${1}', replacement: 'v$2'}
+- {source_labels: [namespace, __meta_kubernetes_pod_phase], separator: '/', regex: 'ns[01]/.*', action: keep}
 `
 
 // randomGroups makes pod-like target groups whose labels exercise every rule
@@ -608,4 +610,36 @@ func sortedOf(ls model.LabelSet) []labels.Label {
 	}
 	slices.SortFunc(out, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// TestTemplatedTargetNames holds a replace whose target_label, made of
+// the value, is a valid label name for some targets and not for others
+// (the job's names are legacy: no dash) to Prometheus, which writes
+// nothing for those.
+func TestTemplatedTargetNames(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, `
+job_name: legacy
+metric_name_validation_scheme: legacy
+metric_name_escaping_scheme: underscores
+relabel_configs:
+- {source_labels: [__meta_kubernetes_pod_name], regex: '(a?)(.*)', target_label: '${2}', replacement: 'v'}
+`)
+	g := &targetgroup.Group{Source: "g"}
+	for _, pod := range []string{"Web-0", "DB", "api-1", "app", "DB"} {
+		g.Targets = append(g.Targets, model.LabelSet{"__address__": "h:1", "__meta_kubernetes_pod_name": model.LabelValue(pod)})
+	}
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	written := 0
+	for i, got := range relabel.Apply(cfg, []*targetgroup.Group{g}, relabel.Options{}) {
+		checkPrometheus(t, lb, cfg, g.Targets[i], g.Labels, got)
+		got.Labels.Range(func(l labels.Label) {
+			if l.Value == "v" {
+				written++
+			}
+		})
+	}
+	if written == 0 || written == len(g.Targets) {
+		t.Errorf("%d of %d targets got a label written: want some, not all", written, len(g.Targets))
+	}
 }
