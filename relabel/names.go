@@ -124,8 +124,13 @@ func (p *Relabeler) outcome(i int, rule *promrelabel.Config, val string) outcome
 	return o
 }
 
-// verdict returns, and remembers, what the i-th rule's regex makes of name.
+// verdict returns, and remembers, what the i-th rule's regex makes of
+// name. A name without any of the texts every match starts with
+// (prefix.go) does not match, and is not remembered.
 func (p *Relabeler) verdict(i int, rule *promrelabel.Config, name string) verdict {
+	if !mayMatch(p.prefixes[i], name) {
+		return verdict{}
+	}
 	m := p.verdicts[i]
 	if v, ok := m[name]; ok {
 		return v

@@ -224,6 +224,9 @@ type Relabeler struct {
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
+	// prefixes holds, for each labelmap, labeldrop and labelkeep rule by
+	// index, texts every name its regex matches starts with (prefix.go).
+	prefixes [][]string
 	// outcomes remembers, for each replace, keep and drop rule by index,
 	// its regex's outcome on the values seen (names.go).
 	outcomes []map[string]outcome
@@ -250,6 +253,13 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 		onePass:  orderFree(cfg.RelabelConfigs) && !opts.Trace,
 		vis:      newVisibility(cfg.RelabelConfigs),
 		shared:   newShared(cfg.RelabelConfigs),
+	}
+	p.prefixes = make([][]string, len(cfg.RelabelConfigs))
+	for i, r := range cfg.RelabelConfigs {
+		switch r.Action {
+		case promrelabel.LabelMap, promrelabel.LabelDrop, promrelabel.LabelKeep:
+			p.prefixes[i] = prefixesOf(r)
+		}
 	}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
