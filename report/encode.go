@@ -15,6 +15,40 @@ type Label struct{ Name, Value string }
 // them in that form need not build maps only to have them sorted again.
 type SortedLabels struct {
 	Discovered, Labels, Public []Label
+	// Seen, if not nil, remembers how the label sets were encoded, for
+	// the next target's.
+	Seen *Seen
+}
+
+// Seen remembers how the last target's label sets were encoded, so that
+// the labels the next target has alike, a name and value equal to one of
+// those, are copied rather than encoded again: the targets of a pod, or
+// of an endpoint slice, share most of their discovered labels. Its user
+// promises that the strings of the label sets it is given are not memory
+// reused for other text (as unsafe conversions allow) while it remembers
+// them: such a string would compare equal to its old self. Forget lets go
+// of them.
+type Seen struct {
+	sets [3]seenSet // discovered labels, labels, public labels
+}
+
+// seenSet is one label set as last encoded: its labels, and the bytes
+// of each member, without the comma before it, one after the other.
+type seenSet struct {
+	indent string
+	labels []Label
+	ends   []int // of each member in enc
+	enc    []byte
+	// starts and next are scratch space for the set being encoded.
+	starts []int
+	next   []Label
+}
+
+// Forget forgets the label sets seen so far.
+func (s *Seen) Forget() {
+	for i := range s.sets {
+		s.sets[i].labels = s.sets[i].labels[:0]
+	}
 }
 
 // appendTarget appends t as json.MarshalIndent(t, prefix, "  ") writes it,
@@ -37,10 +71,16 @@ func appendTargetAt(b []byte, t *Target, sorted *SortedLabels, prefix string) ([
 	o.int("index", t.Index)
 	o.str("state", t.State)
 	if sorted != nil {
-		o.pairs("discoveredLabels", sorted.Discovered)
-		o.pairs("labels", sorted.Labels)
+		var seen [3]*seenSet
+		if sorted.Seen != nil {
+			for i := range seen {
+				seen[i] = &sorted.Seen.sets[i]
+			}
+		}
+		o.pairs("discoveredLabels", sorted.Discovered, seen[0])
+		o.pairs("labels", sorted.Labels, seen[1])
 		if len(sorted.Public) > 0 {
-			o.pairs("publicLabels", sorted.Public)
+			o.pairs("publicLabels", sorted.Public, seen[2])
 		}
 	} else {
 		o.labels("discoveredLabels", t.DiscoveredLabels)
@@ -180,13 +220,60 @@ func (o *object) labels(k string, m map[string]string) {
 	o.b = inner.end(o.indent)
 }
 
-// pairs appends labels sorted by name as an object.
-func (o *object) pairs(k string, ls []Label) {
+// pairs appends labels sorted by name as an object. With seen, a label
+// equal to one of the set seen last is copied from there, and seen
+// becomes ls.
+func (o *object) pairs(k string, ls []Label, seen *seenSet) {
 	o.key(k)
 	inner := object{b: append(o.b, '{'), indent: o.indent + "  "}
+	if seen == nil {
+		for _, l := range ls {
+			inner.str(l.Name, l.Value)
+		}
+		o.b = inner.end(o.indent)
+		return
+	}
+	if seen.indent != inner.indent {
+		seen.indent, seen.labels = inner.indent, seen.labels[:0]
+	}
+	seen.starts = seen.starts[:0]
+	j := 0
 	for _, l := range ls {
+		for j < len(seen.labels) && seen.labels[j].Name < l.Name {
+			j++
+		}
+		if j < len(seen.labels) && seen.labels[j] == l {
+			if inner.n > 0 {
+				inner.b = append(inner.b, ',')
+			}
+			inner.n++
+			seen.starts = append(seen.starts, len(inner.b))
+			from := 0
+			if j > 0 {
+				from = seen.ends[j-1]
+			}
+			inner.b = append(inner.b, seen.enc[from:seen.ends[j]]...)
+			continue
+		}
+		start := len(inner.b)
+		if inner.n > 0 {
+			start++ // key's comma
+		}
+		seen.starts = append(seen.starts, start)
 		inner.str(l.Name, l.Value)
 	}
+	// What was appended becomes the set seen.
+	seen.enc, seen.ends = seen.enc[:0], seen.ends[:0]
+	for i, start := range seen.starts {
+		end := len(inner.b)
+		if i+1 < len(seen.starts) {
+			end = seen.starts[i+1] - 1 // the comma
+		}
+		seen.enc = append(seen.enc, inner.b[start:end]...)
+		seen.ends = append(seen.ends, len(seen.enc))
+	}
+	seen.next = append(seen.next[:0], ls...)
+	seen.labels, seen.next = seen.next, seen.labels
 	o.b = inner.end(o.indent)
 }
 

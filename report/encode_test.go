@@ -171,3 +171,65 @@ func TestAppendStringWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSeenMatchesEncodingJSON holds targets written with Seen, most of
+// whose label sets are the set before with a label added, removed or
+// changed (as a pod's containers share most of theirs), to encoding/json,
+// at indents that change now and then, forgetting now and then.
+func TestSeenMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(8, 9))
+	like := func(m map[string]string) map[string]string {
+		out := maps.Clone(m)
+		if out == nil {
+			out = map[string]string{}
+		}
+		for range r.IntN(3) {
+			k := randomText(r)
+			switch r.IntN(3) {
+			case 0:
+				out[k] = randomText(r)
+			case 1:
+				for k := range out {
+					delete(out, k)
+					break
+				}
+			default:
+				for k := range out {
+					out[k] = randomText(r)
+					break
+				}
+			}
+		}
+		return out
+	}
+	seen := &Seen{}
+	var last Target
+	for i := range 5000 {
+		tg := randomTarget(r)
+		if i > 0 && r.IntN(5) != 0 {
+			tg.DiscoveredLabels, tg.Labels, tg.PublicLabels = like(last.DiscoveredLabels), like(last.Labels), like(last.PublicLabels)
+		}
+		if tg.DiscoveredLabels == nil || tg.Labels == nil { // pairs cannot say null
+			continue
+		}
+		prefix := "  "
+		if r.IntN(20) == 0 {
+			prefix = []string{"", "        "}[r.IntN(2)]
+		}
+		want, err := json.MarshalIndent(&tg, prefix, "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sorted := &SortedLabels{Discovered: pairsOf(tg.DiscoveredLabels), Labels: pairsOf(tg.Labels), Public: pairsOf(tg.PublicLabels), Seen: seen}
+		noMaps := tg
+		noMaps.DiscoveredLabels, noMaps.Labels, noMaps.PublicLabels = nil, nil, nil
+		if got := appendTarget([]byte("x"), &noMaps, sorted, prefix); string(got[1:]) != string(want) {
+			t.Fatalf("target %d differs from encoding/json (-want +got):\n%s", i, cmp.Diff(string(want), string(got[1:])))
+		}
+		if r.IntN(50) == 0 {
+			seen.Forget()
+		}
+		last = tg
+	}
+}

@@ -334,7 +334,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 			return err
 		}
 		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace}, batchTargets,
-			func() *encoded { return &encoded{} },
+			newEncoded,
 			func(enc *encoded, r *relabel.Target, discovered []labels.Label) {
 				at := -1
 				if o.show.keeps(string(r.State)) {
@@ -370,10 +370,21 @@ type encoded struct {
 	at      []int // for each result, where its duplicateOf goes in b, or -1 if not in b
 	spliced []byte
 	sorted  report.SortedLabels // scratch space
+	// seen remembers the labels of the target written last, within the
+	// batch: discovery's and relabeling's label strings are never
+	// memory reused for other text.
+	seen report.Seen
+}
+
+func newEncoded() *encoded {
+	e := &encoded{}
+	e.sorted.Seen = &e.seen
+	return e
 }
 
 func (e *encoded) reset() {
 	e.b, e.n, e.at, e.spliced = e.b[:0], 0, e.at[:0], e.spliced[:0]
+	e.seen.Forget()
 }
 
 // withDuplicates returns the batch's bytes with the duplicateOf members of
