@@ -203,8 +203,9 @@ type Relabeler struct {
 	// before and after are scratch space for tracing rules that may
 	// change any label.
 	before, after []labels.Label
-	// final builds a target's labels.
-	final labels.ScratchBuilder
+	// final builds a target's labels, of finalLabels.
+	final       labels.ScratchBuilder
+	finalLabels []labels.Label
 
 	// For discovered: the labels scrape.PopulateDiscoveredLabels adds
 	// from the job, sorted by name; Visit's group and target labels,
@@ -407,7 +408,7 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 	}
 	// The result is built afresh: the builder's base may be p.seeable,
 	// whose memory the next target reuses.
-	res, err := finish(lb, &p.final)
+	res, err := finish(lb, &p.final, &p.finalLabels)
 	if err != nil {
 		r.State, r.Err = Invalid, err
 		return r
@@ -573,9 +574,38 @@ func sortedSet(buf []labels.Label, ls model.LabelSet) []labels.Label {
 
 // sorted appends the builder's labels to buf, sorted by name.
 func sorted(lb *labels.Builder, buf []labels.Label) []labels.Label {
+	start := len(buf)
 	lb.Range(func(l labels.Label) { buf = append(buf, l) })
-	slices.SortFunc(buf, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) })
+	sortTail(buf[start:])
 	return buf
+}
+
+// sortTail sorts ls, whose names are all different, by name, in place and
+// returns it. Builder.Range visits the labels of its base first, in their
+// order, sorted here, then those set since: the sorted run at the start is
+// taken as it is, the rest sorted on its own and merged with it, which
+// costs far fewer comparisons of names that share long prefixes. The
+// capacity of ls beyond its length holds a copy of the rest.
+func sortTail(ls []labels.Label) []labels.Label {
+	k := 1
+	for k < len(ls) && ls[k-1].Name < ls[k].Name {
+		k++
+	}
+	if k >= len(ls) {
+		return ls
+	}
+	rest := append(ls[len(ls):], ls[k:]...)
+	slices.SortFunc(rest, func(a, b labels.Label) int { return strings.Compare(a.Name, b.Name) })
+	// Merge from the end: ls[:k] and rest into ls.
+	i, j := k-1, len(rest)-1
+	for w := len(ls) - 1; j >= 0; w-- {
+		if i >= 0 && ls[i].Name > rest[j].Name {
+			ls[w], i = ls[i], i-1
+		} else {
+			ls[w], j = rest[j], j-1
+		}
+	}
+	return ls
 }
 
 // diffLabels returns the changes from a to b, both sorted by name.
@@ -602,7 +632,7 @@ func diffLabels(a, b []labels.Label) []Change {
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs
 // after relabeling, with the same messages, and returns the labels in new
 // memory, built in sb.
-func finish(lb *labels.Builder, sb *labels.ScratchBuilder) (labels.Labels, error) {
+func finish(lb *labels.Builder, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels.Labels, error) {
 	addr := lb.Get(model.AddressLabel)
 	if addr == "" {
 		return labels.EmptyLabels(), errors.New("no address")
@@ -640,16 +670,18 @@ func finish(lb *labels.Builder, sb *labels.ScratchBuilder) (labels.Labels, error
 	// one, then sets the instance label if it is empty, and takes the
 	// builder's labels: the same labels as these, without the cost of
 	// every deletion rescanning the builder.
-	sb.Reset()
+	ls := (*buf)[:0]
 	lb.Range(func(l labels.Label) {
 		if !strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
-			sb.Add(l.Name, l.Value)
+			ls = append(ls, l)
 		}
 	})
 	if lb.Get(model.InstanceLabel) == "" {
-		sb.Add(model.InstanceLabel, addr)
+		ls = append(ls, labels.Label{Name: model.InstanceLabel, Value: addr})
 	}
-	sb.Sort()
+	ls = sortTail(ls)
+	*buf = ls
+	fill(sb, ls)
 	res := sb.Labels()
 	err = res.Validate(func(l labels.Label) error {
 		if !model.LabelValue(l.Value).IsValid() {
