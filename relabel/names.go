@@ -37,6 +37,17 @@ func (p *Relabeler) process(i int, rule *promrelabel.Config) bool {
 			}
 		})
 	case promrelabel.LabelDrop:
+		if names := p.only[i]; names != nil {
+			// The regex matches none but these names (prefix.go): those
+			// the builder has are looked up rather than every label
+			// visited.
+			for _, n := range names {
+				if p.lb.Get(n) != "" && p.verdict(i, rule, n).match {
+					p.lb.Del(n)
+				}
+			}
+			break
+		}
 		p.lb.Range(func(l labels.Label) {
 			if p.verdict(i, rule, l.Name).match {
 				p.lb.Del(l.Name)

@@ -16,20 +16,27 @@ const maxPrefixes = 16
 // remembered verdicts (names.go). Zero-width assertions are taken as
 // matching the empty text, which only makes more names pass.
 func prefixesOf(r *promrelabel.Config) []string {
+	ps, _ := prefixesExact(r)
+	return ps
+}
+
+// prefixesExact is prefixesOf, also reporting whether the regex matches
+// no name but those texts themselves.
+func prefixesExact(r *promrelabel.Config) ([]string, bool) {
 	if r.Regex.Regexp == nil {
-		return nil
+		return nil, false
 	}
 	re, err := syntax.Parse(r.Regex.Regexp.String(), syntax.Perl)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	ps, _ := prefixes(re)
+	ps, exact := prefixes(re)
 	for _, p := range ps {
 		if p == "" {
-			return nil
+			return nil, false
 		}
 	}
-	return ps
+	return ps, exact
 }
 
 // prefixes returns texts every match of re starts with one of, and

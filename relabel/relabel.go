@@ -226,8 +226,10 @@ type Relabeler struct {
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
 	// prefixes holds, for each labelmap, labeldrop and labelkeep rule by
-	// index, texts every name its regex matches starts with (prefix.go).
-	prefixes [][]string
+	// index, texts every name its regex matches starts with (prefix.go);
+	// only, for a labeldrop rule whose regex matches no other names, those
+	// texts.
+	prefixes, only [][]string
 	// outcomes remembers, for each replace, keep and drop rule by index,
 	// its regex's outcome on the values seen (names.go).
 	outcomes []map[string]outcome
@@ -256,10 +258,15 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 		shared:   newShared(cfg.RelabelConfigs),
 	}
 	p.prefixes = make([][]string, len(cfg.RelabelConfigs))
+	p.only = make([][]string, len(cfg.RelabelConfigs))
 	for i, r := range cfg.RelabelConfigs {
 		switch r.Action {
 		case promrelabel.LabelMap, promrelabel.LabelDrop, promrelabel.LabelKeep:
-			p.prefixes[i] = prefixesOf(r)
+			ps, exact := prefixesExact(r)
+			p.prefixes[i] = ps
+			if exact && r.Action == promrelabel.LabelDrop {
+				p.only[i] = ps
+			}
 		}
 	}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)

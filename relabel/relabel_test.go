@@ -643,3 +643,26 @@ relabel_configs:
 		t.Errorf("%d of %d targets got a label written: want some, not all", written, len(g.Targets))
 	}
 }
+
+// TestLabelDropNamed holds a labeldrop whose regex names the labels it
+// may drop, one of which it cannot match (no word boundary inside
+// "apptier"), to Prometheus.
+func TestLabelDropNamed(t *testing.T) {
+	t.Parallel()
+	cfg := scrapeConfig(t, `
+job_name: named
+relabel_configs:
+- {regex: 'app\btier|team', action: labeldrop}
+`)
+	g := &targetgroup.Group{Source: "g", Labels: model.LabelSet{"apptier": "a", "team": "t", "tier": "x"}}
+	for _, addr := range []string{"a:1", "b:1"} {
+		g.Targets = append(g.Targets, model.LabelSet{"__address__": model.LabelValue(addr)})
+	}
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	for i, got := range relabel.Apply(cfg, []*targetgroup.Group{g}, relabel.Options{}) {
+		checkPrometheus(t, lb, cfg, g.Targets[i], g.Labels, got)
+		if got.Labels.Get("apptier") != "a" || got.Labels.Has("team") {
+			t.Errorf("target %d: %v, want apptier kept and team dropped", i, got.Labels)
+		}
+	}
+}
