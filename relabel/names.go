@@ -1,6 +1,10 @@
 package relabel
 
 import (
+	"crypto/md5"
+	"encoding/binary"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -18,83 +22,85 @@ type verdict struct {
 	to    string
 }
 
-// process applies the i-th rule to the builder, as relabel.ProcessBuilder
-// does. labelmap, labeldrop and labelkeep run their regex on the name of
-// every label of every target, which on pods with many labels is most of
-// what relabeling costs; a job's targets carry the same names over and
-// over, so here these three remember the regex's verdict on each name. The
-// rest is Prometheus's relabel function for these actions, step for step
-// (model/relabel/relabel.go: their source labels are read and unused, and
-// they never drop a target). Replace, keep and drop remember their regex's
-// outcome on each value (matchValue); the other actions are left to
-// ProcessBuilder.
-func (p *Relabeler) process(i int, rule *promrelabel.Config) bool {
+// process applies the i-th rule to ls, as relabel.ProcessBuilder does to
+// a builder, step for step (model/relabel/relabel.go, relabel).
+// labelmap, labeldrop and labelkeep run their regex on the name of every
+// label of every target, which on pods with many labels is most of what
+// relabeling costs; a job's targets carry the same names over and over,
+// so here these three remember the regex's verdict on each name, and a
+// labeldrop whose regex matches only names it lists looks those up.
+// Replace, keep and drop remember their regex's outcome on each value:
+// most values (a namespace, a container's name, a workload's controller)
+// come back target after target, and the regex, with the expansion of a
+// replace, is most of what such a rule costs.
+func (p *Relabeler) process(ls labelSet, i int, rule *promrelabel.Config) bool {
 	switch rule.Action {
 	case promrelabel.LabelMap:
-		p.lb.Range(func(l labels.Label) {
+		ls.Range(func(l labels.Label) {
 			if v := p.verdict(i, rule, l.Name); v.match {
-				p.lb.Set(v.to, l.Value)
+				ls.Set(v.to, l.Value)
 			}
 		})
+		return true
 	case promrelabel.LabelDrop:
 		if names := p.only[i]; names != nil {
-			// The regex matches none but these names (prefix.go): those
-			// the builder has are looked up rather than every label
-			// visited.
+			// The regex matches none but these names (prefix.go).
 			for _, n := range names {
-				if p.lb.Get(n) != "" && p.verdict(i, rule, n).match {
-					p.lb.Del(n)
+				if ls.Get(n) != "" && p.verdict(i, rule, n).match {
+					ls.Del(n)
 				}
 			}
-			break
+			return true
 		}
-		p.lb.Range(func(l labels.Label) {
+		ls.Range(func(l labels.Label) {
 			if p.verdict(i, rule, l.Name).match {
-				p.lb.Del(l.Name)
+				ls.Del(l.Name)
 			}
 		})
+		return true
 	case promrelabel.LabelKeep:
-		p.lb.Range(func(l labels.Label) {
+		ls.Range(func(l labels.Label) {
 			if !p.verdict(i, rule, l.Name).match {
-				p.lb.Del(l.Name)
+				ls.Del(l.Name)
 			}
 		})
-	case promrelabel.Replace, promrelabel.Keep, promrelabel.Drop:
-		return p.matchValue(i, rule)
-	default:
-		return promrelabel.ProcessBuilder(p.lb, rule)
+		return true
 	}
-	return true
-}
-
-// matchValue applies the i-th rule, a replace, keep or drop, as
-// relabel.ProcessBuilder does, step for step (model/relabel/relabel.go,
-// relabel), but for the regex's outcome on the joined value of the source
-// labels, which it remembers: most values (a namespace, a container's
-// name, a workload's controller) come back target after target, and the
-// regex, with the expansion of a replace, is most of what such a rule
-// costs.
-func (p *Relabeler) matchValue(i int, rule *promrelabel.Config) bool {
 	var va [4]string
 	values := va[:0]
 	for _, n := range rule.SourceLabels {
-		values = append(values, p.lb.Get(string(n)))
+		values = append(values, ls.Get(string(n)))
 	}
 	val := strings.Join(values, rule.Separator)
-	if rule.Action == promrelabel.Replace && val == "" && rule.Regex == promrelabel.DefaultRelabelConfig.Regex &&
-		!strings.Contains(rule.TargetLabel, "$") && !strings.Contains(rule.Replacement, "$") {
-		p.lb.Set(rule.TargetLabel, rule.Replacement)
-		return true
-	}
-	o := p.outcome(i, rule, val)
 	switch rule.Action {
-	case promrelabel.Keep:
-		return o.match
 	case promrelabel.Drop:
-		return !o.match
-	}
-	if o.target != "" { // else no match, or not a valid label name
-		p.lb.Set(o.target, o.value) // an empty value deletes the label
+		return !p.outcome(i, rule, val).match
+	case promrelabel.Keep:
+		return p.outcome(i, rule, val).match
+	case promrelabel.DropEqual:
+		return ls.Get(rule.TargetLabel) != val
+	case promrelabel.KeepEqual:
+		return ls.Get(rule.TargetLabel) == val
+	case promrelabel.Replace:
+		if val == "" && rule.Regex == promrelabel.DefaultRelabelConfig.Regex &&
+			!strings.Contains(rule.TargetLabel, "$") && !strings.Contains(rule.Replacement, "$") {
+			ls.Set(rule.TargetLabel, rule.Replacement)
+			break
+		}
+		if o := p.outcome(i, rule, val); o.target != "" { // else no match, or not a valid label name
+			ls.Set(o.target, o.value) // an empty value deletes the label
+		}
+	case promrelabel.Lowercase:
+		ls.Set(rule.TargetLabel, strings.ToLower(val))
+	case promrelabel.Uppercase:
+		ls.Set(rule.TargetLabel, strings.ToUpper(val))
+	case promrelabel.HashMod:
+		hash := md5.Sum([]byte(val))
+		// The last 8 bytes, as Prometheus takes them.
+		mod := binary.BigEndian.Uint64(hash[8:]) % rule.Modulus
+		ls.Set(rule.TargetLabel, strconv.FormatUint(mod, 10))
+	default:
+		panic(fmt.Errorf("relabel: unknown relabel action type %q", rule.Action))
 	}
 	return true
 }

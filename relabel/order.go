@@ -7,17 +7,17 @@ import (
 	promrelabel "github.com/prometheus/prometheus/model/relabel"
 )
 
-// Why a target may start from its discovered labels as the builder's base.
+// Why a target may start from its discovered labels, sorted, in one pass.
 //
 // scrape.PopulateDiscoveredLabels resets the builder to no labels and sets
 // every discovered label one after the other: ~60 labels cost ~60²/2 name
 // comparisons, the larger part of what scrape.PopulateLabels spends per
-// target. labels.Builder.Reset with the same labels, sorted, as the base
-// costs one pass. The two builders hold the same labels, so every Get,
-// Set, Del and the final Labels agree; they differ only in the order Range
-// visits the labels (the base's first, by name, then those set since;
-// PopulateDiscoveredLabels's builder visits the target's labels in map
-// order, then the group's, then the job's settings).
+// target. Setting the same labels, sorted, in one pass costs one pass
+// (into a store, store.go). The two hold the same labels, so every Get,
+// Set, Del and the final labels agree; they differ only in the order in
+// which labels are visited (the store's by name; PopulateDiscoveredLabels's
+// builder visits the target's labels in map order, then the group's, then
+// the job's settings, then those set since).
 //
 // Of the actions, only labelmap depends on that order: it sets the name
 // each matching label maps to, so when two labels map to the same name the
@@ -27,10 +27,11 @@ import (
 // with no case folding, and whose replacement is the capture between two
 // texts without other references, maps different names to different
 // names: the order cannot matter. For a job with any other labelmap rule,
-// the builder is populated by PopulateDiscoveredLabels itself.
+// the labels are populated by PopulateDiscoveredLabels itself, in its
+// builder.
 
 // orderFree reports whether the result of rules cannot depend on the order
-// in which labels.Builder.Range visits labels.
+// in which labels are visited.
 func orderFree(rules []*promrelabel.Config) bool {
 	for _, r := range rules {
 		if r.Action == promrelabel.LabelMap && !injective(r) {

@@ -4,17 +4,18 @@
 // merges kept targets that end up identical. Each target ends kept, dropped
 // (by which rule) or invalid (why), optionally with a step-by-step trace.
 //
-// The semantics are Prometheus's own: the label builder holds the labels
-// scrape.PopulateDiscoveredLabels gives it and each rule is applied with
-// relabel.ProcessBuilder on that builder, which is exactly what
-// scrape.PopulateLabels does in one call. When the rules cannot tell the
-// difference, the builder starts from the same labels in one pass rather
-// than from PopulateDiscoveredLabels itself (order.go says why that is
-// exact), the targets of a group get the first rules that treat them
-// alike applied once for all (shared.go), and labelmap, labeldrop and
-// labelkeep rules take Prometheus's steps but remember their regex's
-// verdict on each label name (names.go). Tests hold the result equal to
-// scrape.PopulateLabels for every target.
+// The semantics are Prometheus's own: the labels are those
+// scrape.PopulateDiscoveredLabels gives, each rule is applied as
+// relabel.ProcessBuilder applies it, step for step (names.go, which also
+// remembers each regex's verdicts), and the checks after the rules are
+// those of scrape.PopulateLabels. When the rules cannot tell the
+// difference, a target's labels are set in one pass, sorted, into a store
+// rather than by PopulateDiscoveredLabels into a labels.Builder (order.go
+// and store.go say why that is exact), and the targets of a group get the
+// first rules that treat them alike applied once for all (shared.go).
+// With a trace, or a labelmap whose order matters, the labels are
+// populated by PopulateDiscoveredLabels into a labels.Builder. Tests hold
+// the result equal to scrape.PopulateLabels for every target.
 package relabel
 
 import (
@@ -217,11 +218,12 @@ type Relabeler struct {
 	targets [][]labels.Label
 	// For the one-pass population: what the rules can see (visible.go);
 	// of base and of the target's labels, the labels they can see; and
-	// the target's builder's base, built of those in vscratch's memory.
+	// the store the rules apply to (store.go).
 	vis                   visibility
 	vbase, vtarget, vdisc []labels.Label
-	vscratch              labels.ScratchBuilder
-	seeable               labels.Labels
+	st                    store
+	// lbSet is lb as the rules apply to it without the one-pass population.
+	lbSet labelSet
 	// verdicts remembers, for each labelmap, labeldrop and labelkeep rule
 	// by index, its regex's verdict on the label names seen (names.go).
 	verdicts []map[string]verdict
@@ -239,10 +241,10 @@ type Relabeler struct {
 	vafter []labels.Label
 	// result is the target apply leaves, which Visit gives fn.
 	result Target
-	// onePass is set when a target's builder may start from the labels
-	// the rules can see, in one pass: the rules' result cannot depend on
-	// the order of the builder's labels, and no trace keeps strings of
-	// p.seeable, whose memory the next target reuses.
+	// onePass is set when a target's labels may be the labels the rules
+	// can see, set in one pass, kept in p.st: the rules' result cannot
+	// depend on the order in which labels are visited, and no trace is
+	// asked for (traces are made with Prometheus's own population).
 	onePass bool
 }
 
@@ -269,6 +271,7 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 			}
 		}
 	}
+	p.lbSet = builderSet{p.lb}
 	scrape.PopulateDiscoveredLabels(p.lb, cfg, nil, nil)
 	p.settings = sorted(p.lb, nil)
 	return p
@@ -371,11 +374,11 @@ func labelSetOf(ls []labels.Label) model.LabelSet {
 // p.onePass). It returns the result in p.result and leaves the target's
 // discovered labels in p.disc.
 func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.LabelSet) *Target {
-	lb := p.lb
 	p.discovered(ts)
 	p.result = Target{Source: source, Index: i, DroppedBy: -1, cfg: p.cfg, target: t, group: tg}
 	r := &p.result
 	first := 0 // the first rule to apply
+	ls := p.lbSet
 	if p.onePass {
 		s := &p.shared
 		if s.dropped >= 0 {
@@ -392,11 +395,10 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 			p.vafter = s.after(p.vafter[:0], p.vdisc)
 			start, first = p.vafter, s.rules
 		}
-		fill(&p.vscratch, start)
-		p.vscratch.Overwrite(&p.seeable)
-		lb.Reset(p.seeable)
+		p.st.reset(start)
+		ls = &p.st
 	} else {
-		scrape.PopulateDiscoveredLabels(lb, p.cfg, t, tg)
+		scrape.PopulateDiscoveredLabels(p.lb, p.cfg, t, tg)
 	}
 	for j := first; j < len(p.cfg.RelabelConfigs); j++ {
 		rule := p.cfg.RelabelConfigs[j]
@@ -406,16 +408,14 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 			keep, changes = p.traced(j, rule)
 			r.Trace = append(r.Trace, Step{Rule: j, Keep: keep, Changes: changes})
 		} else {
-			keep = p.process(j, rule)
+			keep = p.process(ls, j, rule)
 		}
 		if !keep {
 			r.State, r.DroppedBy = Dropped, j
 			return r
 		}
 	}
-	// The result is built afresh: the builder's base may be p.seeable,
-	// whose memory the next target reuses.
-	res, err := finish(lb, &p.final, &p.finalLabels)
+	res, err := finish(ls, &p.final, &p.finalLabels)
 	if err != nil {
 		r.State, r.Err = Invalid, err
 		return r
@@ -445,7 +445,7 @@ func (p *Relabeler) traced(i int, rule *promrelabel.Config) (bool, []Change) {
 		}
 	}
 	p.before = sorted(lb, p.before[:0])
-	keep := p.process(i, rule)
+	keep := p.process(p.lbSet, i, rule)
 	p.after = sorted(lb, p.after[:0])
 	return keep, diffLabels(p.before, p.after)
 }
@@ -639,7 +639,7 @@ func diffLabels(a, b []labels.Label) []Change {
 // finish runs the checks and the clean-up that scrape.PopulateLabels runs
 // after relabeling, with the same messages, and returns the labels in new
 // memory, built in sb.
-func finish(lb *labels.Builder, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels.Labels, error) {
+func finish(lb labelSet, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels.Labels, error) {
 	addr := lb.Get(model.AddressLabel)
 	if addr == "" {
 		return labels.EmptyLabels(), errors.New("no address")

@@ -22,10 +22,10 @@ import (
 // the same for each target too, whatever its value was.
 //
 // So, with the one-pass population, those first rules are applied once, to
-// a builder holding the group's labels and, for each own name, a
+// a store (store.go) holding the group's labels and, for each own name, a
 // placeholder value that no label can have: a label that still holds it
 // after a rule is one no rule has written, the target's own. Each target
-// then starts the rules that follow from that builder's labels, each
+// then starts the rules that follow from that store's labels, each
 // placeholder replaced by the target's value of that name, or left out
 // where the target has none. A rule that reads a label still holding the
 // placeholder ends the shared rules. Rules that drop drop every target of
@@ -47,14 +47,14 @@ type shared struct {
 	// dropped is the index of the rule among them that dropped every
 	// target, or -1.
 	dropped int
-	// labels are the builder's labels after those rules, sorted, own
+	// labels are the store's labels after those rules, sorted, own
 	// names still holding the placeholder.
 	labels []labels.Label
-	// names are the own names, sorted; scratch holds the builder's base.
-	names   []string
-	start   []labels.Label
-	scratch labels.ScratchBuilder
-	base    labels.Labels
+	// names are the own names, sorted; start the labels the store starts
+	// from, st.
+	names []string
+	start []labels.Label
+	st    store
 	// ownless is false when a rule's replacement holds the placeholder's
 	// byte, which disables sharing.
 	ownless bool
@@ -116,37 +116,35 @@ func (p *Relabeler) share(targets [][]labels.Label) {
 			s.start, ns = append(s.start, labels.Label{Name: ns[0], Value: own}), ns[1:]
 		}
 	}
-	fill(&s.scratch, s.start)
-	s.scratch.Overwrite(&s.base)
-	p.lb.Reset(s.base)
+	s.st.reset(s.start)
 
 	for i, rule := range p.cfg.RelabelConfigs {
 		if p.readsOwn(i, rule) {
 			break
 		}
 		s.rules = i + 1
-		if !p.process(i, rule) {
+		if !p.process(&s.st, i, rule) {
 			s.dropped = i
 			return
 		}
 	}
-	s.labels = sorted(p.lb, s.labels[:0])
+	s.labels = append(s.labels[:0], s.st.ls...)
 }
 
-// readsOwn reports whether rule i, applied to the builder share fills,
+// readsOwn reports whether rule i, applied to the store share fills,
 // would read a label that still holds the placeholder.
 func (p *Relabeler) readsOwn(i int, rule *promrelabel.Config) bool {
-	lb := p.lb
+	st := &p.shared.st
 	switch rule.Action {
 	case promrelabel.Replace, promrelabel.Keep, promrelabel.Drop, promrelabel.HashMod,
 		promrelabel.Lowercase, promrelabel.Uppercase:
 	case promrelabel.KeepEqual, promrelabel.DropEqual:
-		if lb.Get(rule.TargetLabel) == own {
+		if st.Get(rule.TargetLabel) == own {
 			return true
 		}
 	case promrelabel.LabelMap:
 		for _, n := range p.shared.names {
-			if lb.Get(n) == own && p.verdict(i, rule, n).match {
+			if st.Get(n) == own && p.verdict(i, rule, n).match {
 				return true
 			}
 		}
@@ -157,14 +155,14 @@ func (p *Relabeler) readsOwn(i int, rule *promrelabel.Config) bool {
 		return true
 	}
 	for _, n := range rule.SourceLabels {
-		if lb.Get(string(n)) == own {
+		if st.Get(string(n)) == own {
 			return true
 		}
 	}
 	return false
 }
 
-// after appends to buf the labels a target's builder holds after the
+// after appends to buf the labels a target's store holds after the
 // shared rules, given vdisc, those it held before them, sorted: the shared
 // labels, each placeholder replaced by the target's value of that name, or
 // left out where it has none. Any other label of vdisc is the group's, or

@@ -8,7 +8,7 @@ import (
 	promrelabel "github.com/prometheus/prometheus/model/relabel"
 )
 
-// Why the builder need not hold every discovered label.
+// Why a target's store need not hold every discovered label.
 //
 // Most of a target's discovered labels are __meta_ labels (~80 for a pod's
 // container, with the pod's labels and annotations), and the rules see few
@@ -21,9 +21,9 @@ import (
 // replace to an empty value) or writing it (a target_label with
 // references) changes only itself, and it is deleted in the end.
 //
-// So when a target's builder is populated in one pass (order.go), it holds
-// only the labels the rules can see: every Get, Range and the final
-// clean-up cost that much less. Discovered labels, traces (which use
+// So when a target's labels are populated in one pass (order.go), its
+// store holds only the labels the rules can see: every Get, Range and the
+// final clean-up cost that much less. Discovered labels, traces (which use
 // Prometheus's own population) and results are unchanged.
 
 // visibility is what a job's rules can see of the labels (see above).
