@@ -135,7 +135,7 @@ func (p *Relabeler) outcome(i int, rule *promrelabel.Config, val string) outcome
 			m = map[string]outcome{}
 			p.outcomes[i] = m
 		}
-		// val may be in the scratch memory of the builder's base.
+		// A copy, so that the memo keeps no larger string alive.
 		m[strings.Clone(val)] = o
 	}
 	return o
@@ -164,8 +164,7 @@ func (p *Relabeler) verdict(i int, rule *promrelabel.Config, name string) verdic
 			m = map[string]verdict{}
 			p.verdicts[i] = m
 		}
-		// name may be in the scratch memory of the builder's base,
-		// which the next target overwrites.
+		// A copy, so that the memo keeps no larger string alive.
 		m[strings.Clone(name)] = v
 	}
 	return v

@@ -76,7 +76,7 @@ func (p *Relabeler) visible(name string) bool {
 		}
 	}
 	if len(v.seen) < maxVerdicts {
-		// name may be in memory the next target reuses.
+		// A copy, so that the memo keeps no larger string alive.
 		v.seen[strings.Clone(name)] = see
 	}
 	return see
