@@ -12,10 +12,11 @@
 // difference, a target's labels are set in one pass, sorted, into a store
 // rather than by PopulateDiscoveredLabels into a labels.Builder (order.go
 // and store.go say why that is exact), and the targets of a group get the
-// first rules that treat them alike applied once for all (shared.go).
-// With a trace, or a labelmap whose order matters, the labels are
-// populated by PopulateDiscoveredLabels into a labels.Builder. Tests hold
-// the result equal to scrape.PopulateLabels for every target.
+// first rules that treat them alike applied once for all (shared.go); a
+// trace keeps every label in the store. With a labelmap whose order
+// matters, the labels are populated by PopulateDiscoveredLabels into a
+// labels.Builder. Tests hold the result equal to scrape.PopulateLabels for
+// every target, and each step of a trace to the rules applied one by one.
 package relabel
 
 import (
@@ -244,8 +245,12 @@ type Relabeler struct {
 	// onePass is set when a target's labels may be the labels the rules
 	// can see, set in one pass, kept in p.st: the rules' result cannot
 	// depend on the order in which labels are visited, and no trace is
-	// asked for (traces are made with Prometheus's own population).
+	// asked for, which must show what the rules do to every label.
 	onePass bool
+	// stored is set when the rules' result cannot depend on the order in
+	// which labels are visited: a target's labels are kept in p.st, all
+	// of them with a trace.
+	stored bool
 }
 
 // NewRelabeler returns a Relabeler for cfg, which must come from
@@ -256,6 +261,7 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 		verdicts: make([]map[string]verdict, len(cfg.RelabelConfigs)),
 		outcomes: make([]map[string]outcome, len(cfg.RelabelConfigs)),
 		onePass:  orderFree(cfg.RelabelConfigs) && !opts.Trace,
+		stored:   orderFree(cfg.RelabelConfigs),
 		vis:      newVisibility(cfg.RelabelConfigs),
 		shared:   newShared(cfg.RelabelConfigs),
 	}
@@ -397,6 +403,10 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 		}
 		p.st.reset(start)
 		ls = &p.st
+	} else if p.stored {
+		// A trace, which shows what each rule does to every label.
+		p.st.reset(p.disc)
+		ls = &p.st
 	} else {
 		scrape.PopulateDiscoveredLabels(p.lb, p.cfg, t, tg)
 	}
@@ -405,7 +415,7 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 		var keep bool
 		if p.opts.Trace {
 			var changes []Change
-			keep, changes = p.traced(j, rule)
+			keep, changes = p.traced(ls, j, rule)
 			r.Trace = append(r.Trace, Step{Rule: j, Keep: keep, Changes: changes})
 		} else {
 			keep = p.process(ls, j, rule)
@@ -424,29 +434,28 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 	return r
 }
 
-// traced applies rule and returns what it changed. The rules that write one
+// traced applies rule to ls and returns what it changed. The rules that write one
 // label named in advance are watched through that label; the others
 // (labelmap, labeldrop, labelkeep, a templated target_label) by comparing
 // every label before and after.
-func (p *Relabeler) traced(i int, rule *promrelabel.Config) (bool, []Change) {
-	lb := p.lb
+func (p *Relabeler) traced(ls labelSet, i int, rule *promrelabel.Config) (bool, []Change) {
 	switch rule.Action {
 	case promrelabel.Keep, promrelabel.Drop, promrelabel.KeepEqual, promrelabel.DropEqual:
-		return promrelabel.ProcessBuilder(lb, rule), nil
+		return p.process(ls, i, rule), nil
 	case promrelabel.Replace, promrelabel.Lowercase, promrelabel.Uppercase, promrelabel.HashMod:
 		if rule.Action != promrelabel.Replace || !strings.Contains(rule.TargetLabel, "$") {
 			name := rule.TargetLabel
-			before := lb.Get(name)
-			keep := promrelabel.ProcessBuilder(lb, rule)
-			if after := lb.Get(name); after != before {
+			before := ls.Get(name)
+			keep := p.process(ls, i, rule)
+			if after := ls.Get(name); after != before {
 				return keep, []Change{{Name: name, Before: before, After: after}}
 			}
 			return keep, nil
 		}
 	}
-	p.before = sorted(lb, p.before[:0])
-	keep := p.process(p.lbSet, i, rule)
-	p.after = sorted(lb, p.after[:0])
+	p.before = ls.Sorted(p.before[:0])
+	keep := p.process(ls, i, rule)
+	p.after = ls.Sorted(p.after[:0])
 	return keep, diffLabels(p.before, p.after)
 }
 

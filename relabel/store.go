@@ -80,6 +80,9 @@ func (s *store) Range(f func(labels.Label)) {
 	}
 }
 
+// Sorted appends the labels to buf, sorted by name.
+func (s *store) Sorted(buf []labels.Label) []labels.Label { return append(buf, s.ls...) }
+
 // builderSet is a labels.Builder as a labelSet.
 type builderSet struct{ lb *labels.Builder }
 
@@ -87,6 +90,9 @@ func (b builderSet) Get(name string) string       { return b.lb.Get(name) }
 func (b builderSet) Set(name, value string)       { b.lb.Set(name, value) }
 func (b builderSet) Del(name string)              { b.lb.Del(name) }
 func (b builderSet) Range(f func(l labels.Label)) { b.lb.Range(f) }
+func (b builderSet) Sorted(buf []labels.Label) []labels.Label {
+	return sorted(b.lb, buf)
+}
 
 // labelSet is what the rules and the checks after them read and write:
 // a target's store, or the labels.Builder of Prometheus's population.
@@ -97,4 +103,6 @@ type labelSet interface {
 	Del(name string)
 	// Range calls f with each label as they are when it starts.
 	Range(f func(l labels.Label))
+	// Sorted appends the labels to buf, sorted by name.
+	Sorted(buf []labels.Label) []labels.Label
 }
