@@ -130,14 +130,7 @@ func (p *Relabeler) outcome(i int, rule *promrelabel.Config, val string) outcome
 			o.value = string(rule.Regex.ExpandString(nil, rule.Replacement, val, indexes))
 		}
 	}
-	if len(m) < maxVerdicts {
-		if m == nil {
-			m = map[string]outcome{}
-			p.outcomes[i] = m
-		}
-		// A copy, so that the memo keeps no larger string alive.
-		m[strings.Clone(val)] = o
-	}
+	remember(p.outcomes, i, val, o)
 	return o
 }
 
@@ -159,13 +152,21 @@ func (p *Relabeler) verdict(i int, rule *promrelabel.Config, name string) verdic
 			v.to = rule.Regex.ReplaceAllString(name, rule.Replacement)
 		}
 	}
-	if len(m) < maxVerdicts {
-		if m == nil {
-			m = map[string]verdict{}
-			p.verdicts[i] = m
-		}
-		// A copy, so that the memo keeps no larger string alive.
-		m[strings.Clone(name)] = v
-	}
+	remember(p.verdicts, i, name, v)
 	return v
+}
+
+// remember keeps v for key in the i-th rule's memo of memos, which holds
+// at most maxVerdicts keys.
+func remember[V any](memos []map[string]V, i int, key string, v V) {
+	m := memos[i]
+	if len(m) >= maxVerdicts {
+		return
+	}
+	if m == nil {
+		m = map[string]V{}
+		memos[i] = m
+	}
+	// A copy, so that the memo keeps no larger string alive.
+	m[strings.Clone(key)] = v
 }
