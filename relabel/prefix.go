@@ -14,15 +14,9 @@ const maxPrefixes = 16
 // with one, nil if it finds none: the regex is anchored at the start, so a
 // name without one of those prefixes needs no regex, nor a look in the
 // remembered verdicts (names.go). Zero-width assertions are taken as
-// matching the empty text, which only makes more names pass.
-func prefixesOf(r *promrelabel.Config) []string {
-	ps, _ := prefixesExact(r)
-	return ps
-}
-
-// prefixesExact is prefixesOf, also reporting whether the regex matches
-// no name but those texts themselves.
-func prefixesExact(r *promrelabel.Config) ([]string, bool) {
+// matching the empty text, which only makes more names pass. exact reports
+// whether the regex matches no name but those texts themselves.
+func prefixesOf(r *promrelabel.Config) (ps []string, exact bool) {
 	if r.Regex.Regexp == nil {
 		return nil, false
 	}
@@ -30,7 +24,7 @@ func prefixesExact(r *promrelabel.Config) ([]string, bool) {
 	if err != nil {
 		return nil, false
 	}
-	ps, exact := prefixes(re)
+	ps, exact = prefixes(re)
 	for _, p := range ps {
 		if p == "" {
 			return nil, false

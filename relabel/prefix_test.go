@@ -40,7 +40,7 @@ func TestPrefixesOf(t *testing.T) {
 		{`a\bb|c`, []string{"ab", "c"}}, // matches "c" only
 	} {
 		r := &relabel.Config{Regex: relabel.MustNewRegexp(tt.regex)}
-		got, exact := prefixesExact(r)
+		got, exact := prefixesOf(r)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%q: prefixes %q, want %q", tt.regex, got, tt.want)
 		}

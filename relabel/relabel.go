@@ -270,7 +270,7 @@ func NewRelabeler(cfg *config.ScrapeConfig, opts Options) *Relabeler {
 	for i, r := range cfg.RelabelConfigs {
 		switch r.Action {
 		case promrelabel.LabelMap, promrelabel.LabelDrop, promrelabel.LabelKeep:
-			ps, exact := prefixesExact(r)
+			ps, exact := prefixesOf(r)
 			p.prefixes[i] = ps
 			if exact && r.Action == promrelabel.LabelDrop {
 				p.only[i] = ps
