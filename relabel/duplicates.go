@@ -1,6 +1,10 @@
 package relabel
 
-import "github.com/prometheus/prometheus/model/labels"
+import (
+	"hash/maphash"
+
+	"github.com/prometheus/prometheus/model/labels"
+)
 
 // Duplicates finds the kept targets whose labels equal those of an earlier
 // kept target of the same job. Of the targets it has seen it keeps only two
@@ -13,10 +17,11 @@ type Duplicates struct {
 
 type keptTarget struct {
 	ref *Ref
-	// fnv is a second, independent hash of the labels: equal labels.Hash
-	// and fnv stand for equal labels (two label sets differ but agree on
-	// both once in 2^128), and cost 8 bytes rather than the labels.
-	fnv uint64
+	// second is a second, independent hash of the labels: equal
+	// labels.Hash and second stand for equal labels (two label sets differ
+	// but agree on both once in 2^128), and cost 8 bytes rather than the
+	// labels.
+	second uint64
 }
 
 // NewDuplicates returns a Duplicates that has seen no target.
@@ -40,34 +45,42 @@ func (d *Duplicates) Mark(ts []Target) {
 // full label set and the scrape URL; the URL is a function of the labels
 // and the job, so labels suffice.
 func (d *Duplicates) mark(r *Target) {
-	h, f := r.Labels.Hash(), fnvHash(r.Labels)
+	if !r.sums.set {
+		r.sums = sumsOf(r.Labels)
+	}
+	h, f := r.sums.hash, r.sums.second
 	for _, k := range d.kept[h] {
-		if k.fnv == f {
+		if k.second == f {
 			r.DuplicateOf = k.ref
 			return
 		}
 	}
-	d.kept[h] = append(d.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, fnv: f})
+	d.kept[h] = append(d.kept[h], keptTarget{ref: &Ref{Source: r.Source, Index: r.Index}, second: f})
 }
 
-// fnvHash is FNV-1a (hash/fnv's New64a) over the labels' names and
+// sums are the two hashes of a kept target's labels Duplicates compares.
+// The Relabeler works them out as it keeps a target, where targets are
+// relabeled side by side, rather than leaving them to Duplicates, which
+// sees one target after the other.
+type sums struct {
+	hash, second uint64
+	set          bool
+}
+
+// seed keys the second hash; it need only be the same within a run.
+var seed = maphash.MakeSeed()
+
+// sumsOf returns labels.Hash of ls and a maphash over its names and
 // values, each followed by 0xff, a byte no UTF-8 text holds (a kept
-// target's labels are valid UTF-8: finish checks them). Written out, it
-// hashes the strings without copying them to bytes.
-func fnvHash(ls labels.Labels) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	add := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= prime
-		}
-		h ^= 0xff
-		h *= prime
-	}
+// target's labels are valid UTF-8: finish checks them).
+func sumsOf(ls labels.Labels) sums {
+	var h maphash.Hash
+	h.SetSeed(seed)
 	ls.Range(func(l labels.Label) {
-		add(l.Name)
-		add(l.Value)
+		h.WriteString(l.Name)
+		h.WriteByte(0xff)
+		h.WriteString(l.Value)
+		h.WriteByte(0xff)
 	})
-	return h
+	return sums{hash: ls.Hash(), second: h.Sum64(), set: true}
 }

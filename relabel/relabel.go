@@ -88,6 +88,7 @@ type Target struct {
 	target, group             model.LabelSet
 	sortedTarget, sortedGroup []labels.Label
 	discovered                labels.Labels
+	sums                      sums
 }
 
 // Ref names a target by its group's source and its index in the group.
@@ -430,7 +431,7 @@ func (p *Relabeler) apply(source string, i int, ts []labels.Label, t, tg model.L
 		r.State, r.Err = Invalid, err
 		return r
 	}
-	r.State, r.Labels = Kept, res
+	r.State, r.Labels, r.sums = Kept, res, sumsOf(res)
 	return r
 }
 
