@@ -24,30 +24,35 @@ type SortedLabels struct {
 // the labels the next target has alike, a name and value equal to one of
 // those, are copied rather than encoded again: the targets of a pod, or
 // of an endpoint slice, share most of their discovered labels. Its user
-// promises that the strings of the label sets it is given are not memory
-// reused for other text (as unsafe conversions allow) while it remembers
-// them: such a string would compare equal to its old self. Forget lets go
-// of them.
+// promises two things while it remembers them: that the strings of the
+// label sets it is given are not memory reused for other text (as unsafe
+// conversions allow), for such a string would compare equal to its old
+// self; and that the bytes the targets were appended to are not written
+// over, for Seen copies from there. Forget lets go of both.
 type Seen struct {
 	sets [3]seenSet // discovered labels, labels, public labels
 }
 
-// seenSet is one label set as last encoded: its labels, and the bytes
-// of each member, without the comma before it, one after the other.
+// seenSet is one label set as last encoded: its labels, and where the
+// member of each, without the comma before it, is in enc, the buffer it
+// was appended to.
 type seenSet struct {
 	indent string
 	labels []Label
-	ends   []int // of each member in enc
+	spans  []span
 	enc    []byte
-	// starts and next are scratch space for the set being encoded.
-	starts []int
-	next   []Label
+	// next and nextSpans are scratch space for the set being encoded.
+	next      []Label
+	nextSpans []span
 }
+
+// span is where a member is in a buffer.
+type span struct{ from, to int }
 
 // Forget forgets the label sets seen so far.
 func (s *Seen) Forget() {
 	for i := range s.sets {
-		s.sets[i].labels = s.sets[i].labels[:0]
+		s.sets[i].labels, s.sets[i].enc = s.sets[i].labels[:0], nil
 	}
 }
 
@@ -236,42 +241,40 @@ func (o *object) pairs(k string, ls []Label, seen *seenSet) {
 	if seen.indent != inner.indent {
 		seen.indent, seen.labels = inner.indent, seen.labels[:0]
 	}
-	seen.starts = seen.starts[:0]
-	j := 0
+	seen.nextSpans = seen.nextSpans[:0]
+	j := 0 // seen.labels[:j] are named before l
 	for _, l := range ls {
-		for j < len(seen.labels) && seen.labels[j].Name < l.Name {
-			j++
+		// Equal names are the rule, so they are looked for first.
+		same := false
+		for ; j < len(seen.labels); j++ {
+			if s := seen.labels[j]; s.Name == l.Name {
+				same = s.Value == l.Value
+				break
+			} else if s.Name > l.Name {
+				break
+			}
 		}
-		if j < len(seen.labels) && seen.labels[j] == l {
+		if same {
 			if inner.n > 0 {
 				inner.b = append(inner.b, ',')
 			}
 			inner.n++
-			seen.starts = append(seen.starts, len(inner.b))
-			from := 0
-			if j > 0 {
-				from = seen.ends[j-1]
-			}
-			inner.b = append(inner.b, seen.enc[from:seen.ends[j]]...)
+			from := len(inner.b)
+			sp := seen.spans[j]
+			inner.b = append(inner.b, seen.enc[sp.from:sp.to]...)
+			seen.nextSpans = append(seen.nextSpans, span{from, len(inner.b)})
 			continue
 		}
-		start := len(inner.b)
+		from := len(inner.b)
 		if inner.n > 0 {
-			start++ // key's comma
+			from++ // key's comma
 		}
-		seen.starts = append(seen.starts, start)
 		inner.str(l.Name, l.Value)
+		seen.nextSpans = append(seen.nextSpans, span{from, len(inner.b)})
 	}
 	// What was appended becomes the set seen.
-	seen.enc, seen.ends = seen.enc[:0], seen.ends[:0]
-	for i, start := range seen.starts {
-		end := len(inner.b)
-		if i+1 < len(seen.starts) {
-			end = seen.starts[i+1] - 1 // the comma
-		}
-		seen.enc = append(seen.enc, inner.b[start:end]...)
-		seen.ends = append(seen.ends, len(seen.enc))
-	}
+	seen.enc = inner.b
+	seen.spans, seen.nextSpans = seen.nextSpans, seen.spans
 	seen.next = append(seen.next[:0], ls...)
 	seen.labels, seen.next = seen.next, seen.labels
 	o.b = inner.end(o.indent)
