@@ -93,7 +93,7 @@ func (s *JSONStream) Target(t *Target) error { return s.TargetSorted(t, nil) }
 // given by sorted, if not nil, instead of by t's maps.
 func (s *JSONStream) TargetSorted(t *Target, sorted *SortedLabels) error {
 	s.buf = AppendTarget(s.buf[:0], t, sorted)
-	return s.Targets(s.buf, 1)
+	return s.Targets(1, s.buf)
 }
 
 // AppendTarget appends to b the bytes by which JSONStream writes t, with
@@ -122,15 +122,17 @@ func AppendDuplicateOf(b []byte, r *TargetRef) []byte {
 }
 
 // Targets writes n targets of the current job, encoded one after the other
-// by AppendTarget.
-func (s *JSONStream) Targets(b []byte, n int) error {
+// by AppendTarget, in parts: the parts one after the other are the targets.
+func (s *JSONStream) Targets(n int, parts ...[]byte) error {
 	if s.err != nil || n == 0 {
 		return s.err
 	}
-	if s.targets == 0 {
-		b = b[1:] // the first target follows no other
+	for i, b := range parts {
+		if i == 0 && s.targets == 0 {
+			b = b[1:] // the first target follows no other
+		}
+		s.write(b)
 	}
-	s.write(b)
 	s.targets += n
 	return s.err
 }

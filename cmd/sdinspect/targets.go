@@ -350,7 +350,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 					count(&j.Summary, &results[i])
 				}
 				progress(len(results))
-				return out.Targets(enc.withDuplicates(results), enc.n)
+				return out.Targets(enc.n, enc.withDuplicates(results)...)
 			})
 		if err != nil {
 			return err
@@ -365,14 +365,17 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 
 // encoded is a batch of targets in JSON, written by report.AppendTargetAt.
 type encoded struct {
-	b       []byte
-	n       int   // targets in b
-	at      []int // for each result, where its duplicateOf goes in b, or -1 if not in b
-	spliced []byte
-	sorted  report.SortedLabels // scratch space
+	b     []byte
+	n     int   // targets in b
+	at    []int // for each result, where its duplicateOf goes in b, or -1 if not in b
+	dups  []byte
+	parts [][]byte
+	// sorted is scratch space.
+	sorted report.SortedLabels
 	// seen remembers the labels of the target written last, within the
 	// batch: discovery's and relabeling's label strings are never
-	// memory reused for other text.
+	// memory reused for other text, and b is only appended to until
+	// reset.
 	seen report.Seen
 }
 
@@ -383,24 +386,23 @@ func newEncoded() *encoded {
 }
 
 func (e *encoded) reset() {
-	e.b, e.n, e.at, e.spliced = e.b[:0], 0, e.at[:0], e.spliced[:0]
+	e.b, e.n, e.at, e.dups = e.b[:0], 0, e.at[:0], e.dups[:0]
+	clear(e.parts)
+	e.parts = e.parts[:0]
 	e.seen.Forget()
 }
 
-// withDuplicates returns the batch's bytes with the duplicateOf members of
-// results, which are marked, spliced in.
-func (e *encoded) withDuplicates(results []relabel.Target) []byte {
-	done := 0 // e.b[:done] is in e.spliced
+// withDuplicates returns the batch's bytes, in parts, with the duplicateOf
+// members of results, which are marked, between them.
+func (e *encoded) withDuplicates(results []relabel.Target) [][]byte {
+	done := 0 // e.b[:done] is in e.parts
 	for i := range results {
 		if d := duplicateOf(&results[i]); d != nil && e.at[i] >= 0 {
-			e.spliced = append(e.spliced, e.b[done:e.at[i]]...)
-			e.spliced = report.AppendDuplicateOf(e.spliced, d)
+			from := len(e.dups)
+			e.dups = report.AppendDuplicateOf(e.dups, d)
+			e.parts = append(e.parts, e.b[done:e.at[i]], e.dups[from:])
 			done = e.at[i]
 		}
 	}
-	if done == 0 {
-		return e.b
-	}
-	e.spliced = append(e.spliced, e.b[done:]...)
-	return e.spliced
+	return append(e.parts, e.b[done:])
 }
