@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -53,6 +54,10 @@ const (
 	liveConcurrency = 4
 )
 
+// liveSettle is how long settle waits before each timed run: longer than
+// the API server takes to collect after a LIST of every pod.
+const liveSettle = time.Second
+
 // BenchmarkLiveTargets measures `sdinspect targets` against a real
 // kube-apiserver holding a production-shaped cluster (gencluster.Realistic:
 // 20,000 pods on 700 nodes, 1,300 services with their Endpoints and
@@ -86,7 +91,12 @@ const (
 //     differential tests hold them equal to Prometheus's).
 //   - impl=sdinspect runs `sdinspect targets --config benchConfig --job JOB
 //     -o json` with --server and client-certificate flags in process,
-//     writing to io.Discard.
+//     writing to io.Discard. Before each run, untimed, it makes the floor's
+//     requests again, and reports x-floor: the time of its runs over that
+//     of those floors. Made in pairs, a few seconds apart, the two meet the
+//     same load: the sub-benchmarks run one after the other, each round
+//     after round, and a machine whose speed drifts from minute to minute
+//     moves their medians apart.
 //   - impl=promtool-30s and impl=promtool-min run `promtool check
 //     service-discovery` for the same job, pointed at the same server by
 //     api_server and tls_config, at its default timeout and at the
@@ -127,6 +137,9 @@ func BenchmarkLiveTargets(b *testing.B) {
 				b.ReportAllocs()
 				objs := 0
 				for b.Loop() {
+					b.StopTimer()
+					settle()
+					b.StartTimer()
 					n, err := rawList(b.Context(), cfg, reqs)
 					if err != nil {
 						b.Fatal(err)
@@ -141,6 +154,9 @@ func BenchmarkLiveTargets(b *testing.B) {
 				lb := labels.NewBuilder(labels.EmptyLabels())
 				targets := 0
 				for b.Loop() {
+					b.StopTimer()
+					settle()
+					b.StartTimer()
 					if _, err := rawList(b.Context(), cfg, reqs); err != nil {
 						b.Fatal(err)
 					}
@@ -160,12 +176,26 @@ func BenchmarkLiveTargets(b *testing.B) {
 			})
 			b.Run("impl=sdinspect", func(b *testing.B) {
 				b.ReportAllocs()
+				var ours, paired time.Duration
 				for b.Loop() {
+					// The floor again, untimed, right before: see x-floor.
+					b.StopTimer()
+					settle()
+					start := time.Now()
+					if _, err := rawList(b.Context(), cfg, reqs); err != nil {
+						b.Fatal(err)
+					}
+					paired += time.Since(start)
+					settle()
+					b.StartTimer()
+					start = time.Now()
 					if code := run(context.Background(), args, io.Discard, io.Discard); code != exitOK {
 						b.Fatalf("sdinspect %v: exit %d", args, code)
 					}
+					ours += time.Since(start)
 				}
 				b.ReportMetric(float64(want.Discovered), "targets")
+				b.ReportMetric(float64(ours)/float64(paired), "x-floor")
 				if ours := b.Elapsed() / time.Duration(b.N); floor > 0 {
 					b.Logf("live: job=%s sdinspect/raw-list-protobuf=%.2f (%v / %v)", job.short,
 						float64(ours)/float64(floor), ours.Round(time.Millisecond), floor.Round(time.Millisecond))
@@ -174,6 +204,16 @@ func BenchmarkLiveTargets(b *testing.B) {
 			benchPromtool(b, c, cert, key, job.short, job.name, want)
 		})
 	}
+}
+
+// settle lets this process and the API server get over the run before,
+// so that each timed run starts as a run of sdinspect does: in a fresh
+// process, against a server that is not still collecting the garbage of a
+// LIST of the whole cluster. It collects this process's garbage, returns
+// the memory to the system, and waits liveSettle.
+func settle() {
+	debug.FreeOSMemory()
+	time.Sleep(liveSettle)
 }
 
 // servable makes what gencluster.Realistic generates acceptable to the API
