@@ -104,6 +104,8 @@ const liveSettle = time.Second
 //     (see benchPromtool). They run when $SDINSPECT_PROMTOOL names a
 //     promtool binary and are skipped otherwise.
 //
+// Each timed run of the first three comes after settle.
+//
 // The floor logs the time generating and loading the cluster took (the
 // testing package prints no log of a benchmark that has sub-benchmarks),
 // and impl=sdinspect one line `live: job=SHORT sdinspect/raw-list-protobuf=R`
