@@ -646,18 +646,19 @@ func diffLabels(a, b []labels.Label) []Change {
 	return out
 }
 
-// finish runs the checks and the clean-up that scrape.PopulateLabels runs
-// after relabeling, with the same messages, and returns the labels in new
-// memory, built in sb.
-func finish(lb labelSet, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels.Labels, error) {
-	addr := lb.Get(model.AddressLabel)
+// finish runs on set, a target's labels after the rules, the checks and
+// the clean-up that scrape.PopulateLabels runs after relabeling, with the
+// same messages, and returns the labels in new memory, built in sb; buf is
+// scratch space.
+func finish(set labelSet, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels.Labels, error) {
+	addr := set.Get(model.AddressLabel)
 	if addr == "" {
 		return labels.EmptyLabels(), errors.New("no address")
 	}
 	if err := config.CheckTargetAddress(model.LabelValue(addr)); err != nil {
 		return labels.EmptyLabels(), err
 	}
-	interval := lb.Get(model.ScrapeIntervalLabel)
+	interval := set.Get(model.ScrapeIntervalLabel)
 	intervalDuration, err := model.ParseDuration(interval)
 	if err != nil {
 		return labels.EmptyLabels(), fmt.Errorf("error parsing scrape interval: %w", err)
@@ -665,7 +666,7 @@ func finish(lb labelSet, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels
 	if time.Duration(intervalDuration) == 0 {
 		return labels.EmptyLabels(), errors.New("scrape interval cannot be 0")
 	}
-	timeout := lb.Get(model.ScrapeTimeoutLabel)
+	timeout := set.Get(model.ScrapeTimeoutLabel)
 	timeoutDuration, err := model.ParseDuration(timeout)
 	if err != nil {
 		return labels.EmptyLabels(), fmt.Errorf("error parsing scrape timeout: %w", err)
@@ -677,7 +678,7 @@ func finish(lb labelSet, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels
 		return labels.EmptyLabels(), fmt.Errorf("scrape timeout cannot be greater than scrape interval (%q > %q)", timeout, interval)
 	}
 	for _, f := range histogramFlags {
-		if v := lb.Get(f.name); v != "" {
+		if v := set.Get(f.name); v != "" {
 			if _, err := strconv.ParseBool(v); err != nil {
 				return labels.EmptyLabels(), fmt.Errorf("error parsing %s: %w", f.desc, err)
 			}
@@ -688,12 +689,12 @@ func finish(lb labelSet, sb *labels.ScratchBuilder, buf *[]labels.Label) (labels
 	// builder's labels: the same labels as these, without the cost of
 	// every deletion rescanning the builder.
 	ls := (*buf)[:0]
-	lb.Range(func(l labels.Label) {
+	set.Range(func(l labels.Label) {
 		if !strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
 			ls = append(ls, l)
 		}
 	})
-	if lb.Get(model.InstanceLabel) == "" {
+	if set.Get(model.InstanceLabel) == "" {
 		ls = append(ls, labels.Label{Name: model.InstanceLabel, Value: addr})
 	}
 	ls = sortTail(ls)

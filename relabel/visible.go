@@ -23,8 +23,9 @@ import (
 //
 // So when a target's labels are populated in one pass (order.go), its
 // store holds only the labels the rules can see: every Get, Range and the
-// final clean-up cost that much less. Discovered labels, traces (which use
-// Prometheus's own population) and results are unchanged.
+// final clean-up cost that much less. Discovered labels and results are
+// unchanged; a trace, which shows what each rule does to every label,
+// keeps them all.
 
 // visibility is what a job's rules can see of the labels (see above).
 type visibility struct {
