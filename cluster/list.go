@@ -50,6 +50,13 @@ type ListOptions struct {
 	// Progress, if not nil, is called after every page with the number
 	// of objects listed so far for the request; never concurrently.
 	Progress func(r Request, listed int)
+	// Page, if not nil, is called with the objects of every page as soon
+	// as the page is decoded, in order within a request, never
+	// concurrently; first is set on a request's first page, and again
+	// when the request starts over. The pages may hold what List does
+	// not return: objects another request lists too, and the pages of a
+	// list that started over.
+	Page func(r Request, objs []runtime.Object, first bool)
 	// Retry says how often and how far apart a page is asked for again
 	// after a failure that may pass; see Retry for which do.
 	Retry Retry
@@ -304,9 +311,14 @@ func (l *lister) pages(ctx context.Context, r Request, list listPage) ([]runtime
 			return nil, err
 		}
 		objs = append(objs, page...)
-		if l.opts.Progress != nil {
+		if l.opts.Progress != nil || l.opts.Page != nil {
 			l.progressMu.Lock()
-			l.opts.Progress(r, len(objs))
+			if l.opts.Page != nil {
+				l.opts.Page(r, page, opts.Continue == "")
+			}
+			if l.opts.Progress != nil {
+				l.opts.Progress(r, len(objs))
+			}
 			l.progressMu.Unlock()
 		}
 		if cont == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sdinspect/sdinspect/discovery"
 	"github.com/sdinspect/sdinspect/internal/testcluster"
@@ -198,13 +201,38 @@ func TestLivePaging(t *testing.T) {
 	}
 	pages := map[string]int{}
 	var mu sync.Mutex
-	paged, _, err := listAs(t, conn, ListOptions{ChunkSize: 1, Progress: func(r Request, _ int) {
-		mu.Lock()
-		pages[r.String()]++
-		mu.Unlock()
-	}})
+	// What Page was given, request by request: the pages' objects, and
+	// whether each was said to be a first page.
+	pageObjs := map[string][]metav1.Object{}
+	firsts := map[string][]bool{}
+	paged, _, err := listAs(t, conn, ListOptions{ChunkSize: 1,
+		Progress: func(r Request, _ int) {
+			mu.Lock()
+			pages[r.String()]++
+			mu.Unlock()
+		},
+		Page: func(r Request, objs []runtime.Object, first bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			firsts[r.String()] = append(firsts[r.String()], first)
+			for _, o := range objs {
+				pageObjs[r.String()] = append(pageObjs[r.String()], o.(metav1.Object))
+			}
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for r, fs := range firsts {
+		if len(fs) != pages[r] || !fs[0] || slices.Contains(fs[1:], true) {
+			t.Errorf("%s: Page told first pages %v of %d pages, want the first only", r, fs, pages[r])
+		}
+	}
+	// The order an early job relies on (cmd/sdinspect/early.go).
+	for r, objs := range pageObjs {
+		if !discovery.InKeyOrder(objs) {
+			t.Errorf("%s: pages not in namespace/name key order", r)
+		}
 	}
 	if diff := cmp.Diff(whole, paged); diff != "" {
 		t.Errorf("one object per page lists other objects (-default +one per page):\n%s", diff)
@@ -218,12 +246,13 @@ func TestLivePaging(t *testing.T) {
 			objects += max(1, countMatching(t, conn, reqs[i]))
 		}
 	}
-	total := 0
-	for _, n := range pages {
+	total, given := 0, 0
+	for r, n := range pages {
 		total += n
+		given += max(1, len(pageObjs[r]))
 	}
-	if total != objects {
-		t.Errorf("%d pages for %d objects (an empty list is one page)", total, objects)
+	if total != objects || given != objects {
+		t.Errorf("%d pages and %d objects given to Page for %d objects (an empty list is one page)", total, given, objects)
 	}
 
 	back, _ := writeRead(t, whole)

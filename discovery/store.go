@@ -87,6 +87,19 @@ func storeKey(ns, name string) string {
 	return ns + "/" + name
 }
 
+// InKeyOrder reports whether each of objs comes after the one before it in
+// the order Each builds their groups in: by namespace/name key, the order in
+// which the API server lists them.
+func InKeyOrder[T metav1.Object](objs []T) bool {
+	for i := 1; i < len(objs); i++ {
+		a, b := objs[i-1], objs[i]
+		if storeKey(a.GetNamespace(), a.GetName()) >= storeKey(b.GetNamespace(), b.GetName()) {
+			return false
+		}
+	}
+	return true
+}
+
 // selectObjects returns the objects an informer over scope with selector sel
 // would hold, keyed like its store. A nil scope means cluster-wide. When the
 // snapshot holds an object twice, the later copy wins, as a later update

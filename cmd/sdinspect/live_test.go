@@ -211,6 +211,29 @@ current-context: x
 		}
 	})
 
+	t.Run("a pod job relabeled while listing", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "cluster.yaml")
+		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
+			t.Fatalf("snapshot: exit %d; stderr:\n%s", code, stderr)
+		}
+		code, want, stderr := runCLI(t, "targets", "--config", configPath, "--job", "kubernetes-pods", "-o", "json", "--from", file)
+		if code != exitOK {
+			t.Fatalf("targets --from: exit %d; stderr:\n%s", code, stderr)
+		}
+		for _, chunk := range []string{"500", "2"} {
+			code, got, stderr := runCLI(t, targets("--job", "kubernetes-pods", "--chunk-size", chunk, "-v")...)
+			if code != exitOK {
+				t.Fatalf("--chunk-size %s: exit %d; stderr:\n%s", chunk, code, stderr)
+			}
+			if !strings.Contains(stderr, `msg="relabeled while listing" job=kubernetes-pods used=true`) {
+				t.Errorf("--chunk-size %s: the job was not relabeled while listing; stderr:\n%s", chunk, stderr)
+			}
+			if got != want {
+				t.Errorf("--chunk-size %s: live and --from snapshot differ (-snapshot +live):\n%s", chunk, cmp.Diff(want, got))
+			}
+		}
+	})
+
 	t.Run("check live equals check on a snapshot", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "cluster.yaml")
 		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {

@@ -124,6 +124,7 @@ func (o *inputOptions) list(ctx context.Context, s streams, c *cluster.Conn) (*d
 		AllowPartial: true,
 		Credentials:  c.Credentials,
 		Progress:     o.listing.callback(c),
+		Page:         o.page,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing from %s: %w", c.Source, err)

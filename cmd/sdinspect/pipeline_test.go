@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,7 +27,9 @@ import (
 // are reused once a batch is used), duplicates pointing at the same
 // targets, and build called for each target of a batch before use, for
 // batches of one target, of a few (groups split over batches) and of the
-// default size.
+// default size, and with a few batches relabeled by the goroutine that
+// discovers before the others join in (wide), use never called twice at
+// once.
 func TestEachBatchSameAsApply(t *testing.T) {
 	t.Parallel()
 	cfg, err := promconfig.Load(filepath.FromSlash(benchConfig))
@@ -48,10 +51,20 @@ func TestEachBatchSameAsApply(t *testing.T) {
 	for _, job := range cfg.Jobs {
 		jobBatches := 0
 		for _, c := range []struct {
-			opts relabel.Options
-			size int
-		}{{relabel.Options{}, batchTargets}, {relabel.Options{Trace: true, Discovered: true}, 1}, {relabel.Options{Discovered: true}, 3}} {
+			opts   relabel.Options
+			size   int
+			narrow int // batches before wide is closed, if not 0
+		}{
+			{relabel.Options{}, batchTargets, 0}, {relabel.Options{Trace: true, Discovered: true}, 1, 0}, {relabel.Options{Discovered: true}, 3, 0},
+			{relabel.Options{}, 3, 5}, {relabel.Options{}, batchTargets, 1},
+		} {
 			opts := c.opts
+			var wide chan struct{}
+			if c.narrow > 0 {
+				wide = make(chan struct{})
+			}
+			runBatches := 0
+			var using atomic.Bool
 			var groups []*targetgroup.Group
 			for _, sd := range job.Kubernetes {
 				gs, err := discovery.Discover(objs.of(sd), sd, discovery.Options{})
@@ -64,7 +77,7 @@ func TestEachBatchSameAsApply(t *testing.T) {
 
 			var got []relabel.Target
 			var discovered []labels.Labels
-			err := eachBatch(job, objs, &inputOptions{}, opts, c.size,
+			err := eachBatch(job, groupsOf(job, objs, &inputOptions{}), opts, c.size, wide,
 				func() *seen { return &seen{} },
 				func(out *seen, r *relabel.Target, d []labels.Label) {
 					if r.DuplicateOf != nil {
@@ -76,6 +89,13 @@ func TestEachBatchSameAsApply(t *testing.T) {
 					out.discovered = append(out.discovered, labels.New(slices.Clone(d)...))
 				},
 				func(out *seen, results []relabel.Target) error {
+					if !using.CompareAndSwap(false, true) {
+						return errors.New("use called while it ran")
+					}
+					defer using.Store(false)
+					if runBatches++; runBatches == c.narrow {
+						close(wide)
+					}
 					if out.err != nil {
 						return out.err
 					}
@@ -91,6 +111,9 @@ func TestEachBatchSameAsApply(t *testing.T) {
 					discovered = append(discovered, out.discovered...)
 					return nil
 				})
+			if wide != nil && runBatches < c.narrow {
+				close(wide) // the job has no more batches
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +182,7 @@ func TestEachBatchStopsOnError(t *testing.T) {
 	for _, after := range []int{1, 2, 5} {
 		errStop := errors.New("stop")
 		calls := 0
-		err := eachBatch(job, objs, &inputOptions{}, relabel.Options{}, 16,
+		err := eachBatch(job, groupsOf(job, objs, &inputOptions{}), relabel.Options{}, 16, nil,
 			func() *seen { return &seen{} },
 			func(*seen, *relabel.Target, []labels.Label) {},
 			func(*seen, []relabel.Target) error {

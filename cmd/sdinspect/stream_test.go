@@ -62,7 +62,7 @@ func TestStreamJSONSameAsEvaluate(t *testing.T) {
 					t.Fatal(err)
 				}
 				o := &targetsOptions{show: show, trace: trace}
-				if _, err := o.streamJSON(&got, cfg.Jobs, c.objs, func(string) {}); err != nil {
+				if _, err := o.streamJSON(&got, cfg.Jobs, c.objs, func(string) {}, nil); err != nil {
 					t.Fatal(err)
 				}
 				duplicates += bytes.Count(got.Bytes(), []byte(`"duplicateOf"`))
@@ -98,7 +98,7 @@ func TestStreamJSONErrorBeforeOutput(t *testing.T) {
 	var out bytes.Buffer
 	o := &targetsOptions{show: showAll}
 	objs := &objects{all: gencluster.Generate(2, gencluster.Size{Namespaces: 2, Nodes: 3, Apps: 3})}
-	_, err = o.streamJSON(&out, cfg.Jobs, objs, func(string) {})
+	_, err = o.streamJSON(&out, cfg.Jobs, objs, func(string) {}, nil)
 	if err == nil || !strings.Contains(err.Error(), `job "b": kubernetes_sd_configs[0] (role pod)`) {
 		t.Errorf("error %v, want one naming job b's kubernetes_sd_configs[0]", err)
 	}

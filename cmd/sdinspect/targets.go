@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 	"github.com/prometheus/prometheus/model/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sdinspect/sdinspect/cluster"
 	"github.com/sdinspect/sdinspect/discovery"
@@ -46,6 +47,11 @@ type inputOptions struct {
 	// runs are long enough to want it.
 	progress *progressLine
 	listing  *listingProgress
+	// beforeList, if set, is called with the jobs before a live run lists
+	// what they need; page, if set, with every page listed (see
+	// cluster.ListOptions.Page).
+	beforeList func(jobs []*promconfig.Job)
+	page       func(r cluster.Request, objs []runtime.Object, first bool)
 }
 
 func (o *inputOptions) bind(fs *pflag.FlagSet) {
@@ -154,7 +160,7 @@ func evaluate(jobs []*promconfig.Job, objs *objects, o *inputOptions, trace bool
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		j.Targets = []report.Target{}
-		err := eachBatch(job, objs, o, relabel.Options{Trace: trace}, batchTargets,
+		err := eachBatch(job, groupsOf(job, objs, o), relabel.Options{Trace: trace}, batchTargets, nil,
 			func() *built { return &built{} },
 			func(out *built, r *relabel.Target, discovered []labels.Label) {
 				out.targets = append(out.targets, buildTarget(job, r, discovered))
@@ -241,6 +247,9 @@ func (o *inputOptions) load(ctx context.Context, s streams) ([]*promconfig.Job, 
 		return nil, nil, err
 	}
 	if len(o.from) == 0 {
+		if o.beforeList != nil {
+			o.beforeList(jobs)
+		}
 		objs, err := o.listLive(ctx, s, jobs)
 		return jobs, objs, err
 	}
@@ -288,16 +297,12 @@ func newTargetsCommand(s streams) *cobra.Command {
 }
 
 func (o *targetsOptions) run(ctx context.Context, s streams) error {
+	if o.output.Format == report.JSON {
+		return o.runJSON(ctx, s)
+	}
 	jobs, objs, err := o.input.load(ctx, s)
 	if err != nil {
 		return err
-	}
-	if o.output.Format == report.JSON {
-		rep, err := o.streamJSON(s.out, jobs, objs, s.note)
-		if err != nil {
-			return err
-		}
-		return o.input.partialError(rep)
 	}
 	rep, err := evaluate(jobs, objs, &o.input, o.trace, s.note)
 	if err != nil {
@@ -313,12 +318,43 @@ func (o *targetsOptions) run(ctx context.Context, s streams) error {
 	return o.input.partialError(rep)
 }
 
+// runJSON lists or reads the objects and streams the report. A live run
+// may relabel one job while listing: see early.go.
+func (o *targetsOptions) runJSON(ctx context.Context, s streams) error {
+	var e *early
+	o.input.beforeList = func(jobs []*promconfig.Job) {
+		for _, j := range jobs {
+			if e = o.newEarly(j); e != nil {
+				o.input.page = e.page
+				return
+			}
+		}
+	}
+	jobs, objs, err := o.input.load(ctx, s)
+	if e != nil {
+		e.listed()
+		defer e.abandon()
+	}
+	if err != nil {
+		return err
+	}
+	rep, err := o.streamJSON(s.out, jobs, objs, s.note, e)
+	if err != nil {
+		return err
+	}
+	if e != nil {
+		s.log.Debug("relabeled while listing", "job", e.job.Scrape.JobName, "used", e.used)
+	}
+	return o.input.partialError(rep)
+}
+
 // streamJSON writes the report as JSON one batch of targets at a time, so
 // that a run over a large cluster never holds every target's report: each
 // job's targets are encoded as they are relabeled, on every processor, and
 // written in order; the job's summary follows them. Every error discovery
-// can meet is found by checkJob before anything is written.
-func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *objects, warn func(string)) (*report.Report, error) {
+// can meet is found by checkJob before anything is written. The targets
+// of e's job come from e, if it is not nil and could make them.
+func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *objects, warn func(string), e *early) (*report.Report, error) {
 	for _, job := range jobs {
 		if err := checkJob(job, &o.input, warn); err != nil {
 			return nil, err
@@ -330,21 +366,16 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 	err := eachJob(jobs, &o.input, func(job *promconfig.Job, progress func(int)) error {
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
+		if e != nil && e.job == job {
+			if done, err := e.finish(out, j, progress, objs.of(e.sd).Pods); done {
+				return err
+			}
+		}
 		if err := out.BeginJob(&j); err != nil {
 			return err
 		}
-		err := eachBatch(job, objs, &o.input, relabel.Options{Trace: o.trace}, batchTargets,
-			newEncoded,
-			func(enc *encoded, r *relabel.Target, discovered []labels.Label) {
-				at := -1
-				if o.show.keeps(string(r.State)) {
-					t := targetWithoutLabels(job, r, discovered)
-					sortLabels(&enc.sorted, r, discovered)
-					enc.b, at = report.AppendTargetAt(enc.b, &t, &enc.sorted)
-					enc.n++
-				}
-				enc.at = append(enc.at, at)
-			},
+		err := eachBatch(job, groupsOf(job, objs, &o.input), relabel.Options{Trace: o.trace}, batchTargets, nil,
+			newEncoded, o.encodeTarget(job),
 			func(enc *encoded, results []relabel.Target) error {
 				for i := range results {
 					count(&j.Summary, &results[i])
@@ -361,6 +392,21 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		return nil, err
 	}
 	return rep, out.Close()
+}
+
+// encodeTarget returns eachBatch's build for streamJSON: it appends the
+// target to the batch's JSON, if it is shown.
+func (o *targetsOptions) encodeTarget(job *promconfig.Job) func(enc *encoded, r *relabel.Target, discovered []labels.Label) {
+	return func(enc *encoded, r *relabel.Target, discovered []labels.Label) {
+		at := -1
+		if o.show.keeps(string(r.State)) {
+			t := targetWithoutLabels(job, r, discovered)
+			sortLabels(&enc.sorted, r, discovered)
+			enc.b, at = report.AppendTargetAt(enc.b, &t, &enc.sorted)
+			enc.n++
+		}
+		enc.at = append(enc.at, at)
+	}
 }
 
 // encoded is a batch of targets in JSON, written by report.AppendTargetAt.
