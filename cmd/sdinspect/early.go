@@ -22,8 +22,9 @@ import (
 // writes. While it lists, the API server, etcd and the client's decoding
 // leave part of the processors idle, even on two cores: the server answers
 // one page at a time. Work done then on one goroutine that yields after
-// every batch of targets fills those gaps without slowing the list, where
-// work on every processor would (BenchmarkLiveTargets).
+// every batch of targets fills those gaps without slowing the list much;
+// work on every processor at once takes the decoding's processor and slows
+// it by more than it saves (the README's live benchmark tells both).
 //
 // So the first job whose targets come from pods alone (role pod, nothing
 // attached) is discovered, relabeled and encoded page by page, as the pods
@@ -64,14 +65,14 @@ type early struct {
 
 	hold int  // earlyHold but in tests
 	used bool // finish used the results
-	// waiting, if set, is called when run is about to wait for a page or
-	// for the list's end (tests).
+	// waiting, if set, is called when run is about to wait: for a page,
+	// for the list's end, or with as much held as it may hold (tests).
 	waiting func()
 
 	// Written by run only.
 	held      [][]byte
 	heldBytes int
-	heldN     int // targets in held
+	heldN     int // targets in held; -1 once held was written
 	heldCount int // results in held, for progress
 	j         report.Job
 }
@@ -197,8 +198,8 @@ func (e *early) next() ([]*corev1.Pod, bool) {
 	}
 }
 
-// groups is the job's groupSource: its pods' page by page, then its
-// static_configs.
+// groups is the job's groupSource: the groups of its pods, page by page,
+// then its static_configs.
 func (e *early) groups(opts discovery.Options) groupSource {
 	return func(yield func(g *discovery.Group, discovered bool) bool) error {
 		for {
