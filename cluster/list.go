@@ -53,10 +53,10 @@ type ListOptions struct {
 	// Page, if not nil, is called with the objects of every page as soon
 	// as the page is decoded, in order within a request, never
 	// concurrently; first is set on a request's first page, and again
-	// when the request starts over. The pages may hold what List does
-	// not return: objects another request lists too, and the pages of a
-	// list that started over.
-	Page func(r Request, objs []runtime.Object, first bool)
+	// when the request starts over, last on its last. The pages may hold
+	// what List does not return: objects another request lists too, and
+	// the pages of a list that started over.
+	Page func(r Request, objs []runtime.Object, first, last bool)
 	// Retry says how often and how far apart a page is asked for again
 	// after a failure that may pass; see Retry for which do.
 	Retry Retry
@@ -314,7 +314,7 @@ func (l *lister) pages(ctx context.Context, r Request, list listPage) ([]runtime
 		if l.opts.Progress != nil || l.opts.Page != nil {
 			l.progressMu.Lock()
 			if l.opts.Page != nil {
-				l.opts.Page(r, page, opts.Continue == "")
+				l.opts.Page(r, page, opts.Continue == "", cont == "")
 			}
 			if l.opts.Progress != nil {
 				l.opts.Progress(r, len(objs))

@@ -204,17 +204,18 @@ func TestLivePaging(t *testing.T) {
 	// What Page was given, request by request: the pages' objects, and
 	// whether each was said to be a first page.
 	pageObjs := map[string][]metav1.Object{}
-	firsts := map[string][]bool{}
+	firsts, lasts := map[string][]bool{}, map[string][]bool{}
 	paged, _, err := listAs(t, conn, ListOptions{ChunkSize: 1,
 		Progress: func(r Request, _ int) {
 			mu.Lock()
 			pages[r.String()]++
 			mu.Unlock()
 		},
-		Page: func(r Request, objs []runtime.Object, first bool) {
+		Page: func(r Request, objs []runtime.Object, first, last bool) {
 			mu.Lock()
 			defer mu.Unlock()
 			firsts[r.String()] = append(firsts[r.String()], first)
+			lasts[r.String()] = append(lasts[r.String()], last)
 			for _, o := range objs {
 				pageObjs[r.String()] = append(pageObjs[r.String()], o.(metav1.Object))
 			}
@@ -226,6 +227,9 @@ func TestLivePaging(t *testing.T) {
 	for r, fs := range firsts {
 		if len(fs) != pages[r] || !fs[0] || slices.Contains(fs[1:], true) {
 			t.Errorf("%s: Page told first pages %v of %d pages, want the first only", r, fs, pages[r])
+		}
+		if ls := lasts[r]; ls[len(ls)-1] != true || slices.Contains(ls[:len(ls)-1], true) {
+			t.Errorf("%s: Page told last pages %v, want the last only", r, ls)
 		}
 	}
 	// The order an early job relies on (cmd/sdinspect/early.go).

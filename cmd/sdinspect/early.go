@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/sdinspect/sdinspect/cluster"
@@ -26,17 +28,20 @@ import (
 // work on every processor at once takes the decoding's processor and slows
 // it by more than it saves (the README's live benchmark tells both).
 //
-// So the first job whose targets come from pods alone (role pod, nothing
-// attached) is discovered, relabeled and encoded page by page, as the pods
-// are listed. What it writes is held until the list ends, because only then
+// So the first job of role pod or endpointslice with nothing attached is
+// discovered, relabeled and encoded as what it needs is listed: pods page
+// by page; endpoint slices once the services and slices are listed whole
+// (short lists, done early), each slice as soon as every pod it points at
+// is known. What it writes is held until the list ends, because only then
 // is the report's header known (was any list refused?), and at most
 // earlyHold bytes of it: then it waits. At the end of the list the held
-// targets are only used if the pages held the pods List returned for the
-// job, each once, in the order discovery builds groups in (by namespace/name
-// key): then discovering them page by page made the same groups in the same
-// order as discovering them all at once. That is the case when the job's
-// pods come from one request, since the API server lists by key. Otherwise
-// they are dropped, and the job is done as any other.
+// targets are only used if the pages held the objects List returned for
+// the job, each once, in the order discovery builds groups in (by
+// namespace/name key): then discovering them as they came made the same
+// groups in the same order as discovering them all at once. That is the
+// case when each resource comes from one request, since the API server
+// lists by key. Otherwise they are dropped, and the job is done as any
+// other.
 
 // earlyHold is the most output an early job holds while the list goes on.
 const earlyHold = 256 << 20
@@ -44,17 +49,17 @@ const earlyHold = 256 << 20
 // errAbandoned ends an early job whose results will not be used.
 var errAbandoned = errors.New("early results abandoned")
 
-// early is a job relabeled while its pods are listed.
+// early is a job relabeled while what it needs is listed.
 type early struct {
 	job *promconfig.Job
 	sd  *kubernetes.SDConfig
 
-	mu     sync.Mutex
-	queue  [][]*corev1.Pod // pages not yet discovered
-	got    []*corev1.Pod   // every pod of every page, in order
-	firsts int             // first pages seen
-	over   bool            // no page will come any more
-	wake   chan struct{}   // a page came, or the list ended
+	mu       sync.Mutex
+	pods     listing[*corev1.Pod]
+	services listing[*corev1.Service]
+	slices   listing[*discoveryv1.EndpointSlice]
+	over     bool          // no page will come any more
+	wake     chan struct{} // a page came, or the list ended
 
 	wide     chan struct{} // closed once the list ends: eachBatch's wide
 	endOnce  sync.Once
@@ -77,6 +82,47 @@ type early struct {
 	j         report.Job
 }
 
+// listing is what the pages of one resource brought.
+type listing[T interface {
+	comparable
+	metav1.Object
+}] struct {
+	got    []T // every object of every page, in order
+	firsts int // first pages seen: more than one, and the list started over
+	last   bool
+}
+
+// add adds a page's objects.
+func (l *listing[T]) add(objs []runtime.Object, first, last bool) {
+	if first {
+		l.firsts++
+	}
+	for _, o := range objs {
+		if t, ok := o.(T); ok {
+			l.got = append(l.got, t)
+		}
+	}
+	l.last = last
+}
+
+// is reports whether the pages brought objs, each once, in discovery's
+// key order, and did not start over.
+func (l *listing[T]) is(objs []T) bool {
+	if l.firsts > 1 || len(l.got) != len(objs) || !discovery.InKeyOrder(l.got) {
+		return false
+	}
+	got := make(map[T]bool, len(l.got))
+	for _, o := range l.got {
+		got[o] = true
+	}
+	for _, o := range objs {
+		if !got[o] {
+			return false
+		}
+	}
+	return true
+}
+
 // release is where an early job writes once the list has ended.
 type release struct {
 	out      *report.JSONStream
@@ -84,8 +130,8 @@ type release struct {
 	progress func(int)
 }
 
-// newEarly starts relabeling job as its pods are listed, if it can be done
-// so: see above. It returns nil if not.
+// newEarly starts relabeling job as what it needs is listed, if it can be
+// done so: see above. It returns nil if not.
 func (o *targetsOptions) newEarly(job *promconfig.Job) *early {
 	e := newEarlyHolding(job, earlyHold)
 	if e != nil {
@@ -101,7 +147,8 @@ func newEarlyHolding(job *promconfig.Job, hold int) *early {
 		return nil
 	}
 	sd := job.Kubernetes[0]
-	if sd.Role != kubernetes.RolePod || sd.AttachMetadata != (kubernetes.AttachMetadataConfig{}) || discovery.Validate(sd) != nil {
+	if sd.Role != kubernetes.RolePod && sd.Role != kubernetes.RoleEndpointSlice ||
+		sd.AttachMetadata != (kubernetes.AttachMetadataConfig{}) || discovery.Validate(sd) != nil {
 		return nil
 	}
 	return &early{
@@ -125,29 +172,20 @@ func (e *early) start(o *targetsOptions) {
 }
 
 // page is the list's cluster.ListOptions.Page.
-func (e *early) page(r cluster.Request, objs []runtime.Object, first bool) {
-	if r.Resource != "pods" || !slices.ContainsFunc(r.NeededBy, func(n cluster.Need) bool { return n.Job == e.job.Scrape.JobName }) {
+func (e *early) page(r cluster.Request, objs []runtime.Object, first, last bool) {
+	if !slices.ContainsFunc(r.NeededBy, func(n cluster.Need) bool { return n.Job == e.job.Scrape.JobName }) {
 		return
 	}
-	pods := make([]*corev1.Pod, 0, len(objs))
-	for _, o := range objs {
-		if p, ok := o.(*corev1.Pod); ok {
-			pods = append(pods, p)
-		}
-	}
 	e.mu.Lock()
-	if first {
-		e.firsts++
-	}
-	e.got = append(e.got, pods...)
-	if e.firsts == 1 {
-		e.queue = append(e.queue, pods)
+	switch r.Resource {
+	case "pods":
+		e.pods.add(objs, first, last)
+	case "services":
+		e.services.add(objs, first, last)
+	case "endpointslices":
+		e.slices.add(objs, first, last)
 	}
 	e.mu.Unlock()
-	e.signal()
-}
-
-func (e *early) signal() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
@@ -160,68 +198,142 @@ func (e *early) listed() {
 		e.mu.Lock()
 		e.over = true
 		e.mu.Unlock()
-		e.signal()
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
 		close(e.wide)
 	})
 }
 
-// next returns the next page to discover, waiting for it, or false once
-// there is none or the results cannot be used.
-func (e *early) next() ([]*corev1.Pod, bool) {
-	for {
-		e.mu.Lock()
-		switch {
-		case e.firsts > 1:
-			e.mu.Unlock()
-			return nil, false
-		case len(e.queue) > 0:
-			p := e.queue[0]
-			e.queue[0] = nil
-			e.queue = e.queue[1:]
-			e.mu.Unlock()
-			return p, true
-		case e.over:
-			e.mu.Unlock()
-			return nil, false
+// wait waits for a page or the list's end, and reports false if the
+// results were given up.
+func (e *early) wait() bool {
+	if e.waiting != nil {
+		e.waiting()
+	}
+	select {
+	case <-e.wake:
+		return true
+	case <-e.released:
+		return e.rel != nil
+	}
+}
+
+// groups is the job's groupSource: the groups of what is listed so far,
+// as soon as discovery can make them, then its static_configs.
+func (e *early) groups(opts discovery.Options) groupSource {
+	return func(yield func(g *discovery.Group, discovered bool) bool) error {
+		each := func(snap *discovery.Snapshot) (bool, error) {
+			stopped := false
+			err := discovery.Each(snap, e.sd, opts, func(g *discovery.Group) bool {
+				stopped = !yield(g, true)
+				return !stopped
+			})
+			if err != nil {
+				return false, sdError(e.job, 0, err)
+			}
+			return !stopped, nil
 		}
-		e.mu.Unlock()
-		if e.waiting != nil {
-			e.waiting()
+		next := e.podPages()
+		if e.sd.Role == kubernetes.RoleEndpointSlice {
+			next = e.readySlices()
 		}
-		select {
-		case <-e.wake:
-		case <-e.released:
-			if e.rel == nil {
+		for {
+			snap, ok := next()
+			if !ok {
+				break
+			}
+			if goOn, err := each(snap); !goOn {
+				return err
+			}
+		}
+		eachStatic(e.job, yield)
+		return nil
+	}
+}
+
+// podPages returns the pods listed since it last did (role pod), waiting
+// for them, or false once there are none or the results cannot be used.
+func (e *early) podPages() func() (*discovery.Snapshot, bool) {
+	taken := 0
+	return func() (*discovery.Snapshot, bool) {
+		for {
+			e.mu.Lock()
+			pods, firsts, over := e.pods.got, e.pods.firsts, e.over
+			e.mu.Unlock()
+			switch {
+			case firsts > 1:
+				return nil, false
+			case taken < len(pods):
+				snap := &discovery.Snapshot{Pods: pods[taken:]}
+				taken = len(pods)
+				return snap, true
+			case over:
+				return nil, false
+			}
+			if !e.wait() {
 				return nil, false
 			}
 		}
 	}
 }
 
-// groups is the job's groupSource: the groups of its pods, page by page,
-// then its static_configs.
-func (e *early) groups(opts discovery.Options) groupSource {
-	return func(yield func(g *discovery.Group, discovered bool) bool) error {
+// readySlices returns the endpoint slices listed since it last did whose
+// every pod is known (role endpointslice), with the services and the pods
+// listed so far, waiting for them, or false once there are none or the
+// results cannot be used. Slices are taken in the order listed, once the
+// services and slices are listed whole. A pod is known once a pod after
+// it in key order is listed, or the list has ended: pods come in key order
+// (finish checks it).
+func (e *early) readySlices() func() (*discovery.Snapshot, bool) {
+	taken := 0
+	return func() (*discovery.Snapshot, bool) {
 		for {
-			pods, ok := e.next()
-			if !ok {
-				break
+			e.mu.Lock()
+			pods, services, slices := e.pods, e.services, e.slices
+			over := e.over
+			e.mu.Unlock()
+			if pods.firsts > 1 || services.firsts > 1 || slices.firsts > 1 {
+				return nil, false
 			}
-			stopped := false
-			err := discovery.Each(&discovery.Snapshot{Pods: pods}, e.sd, opts, func(g *discovery.Group) bool {
-				stopped = !yield(g, true)
-				return !stopped
-			})
-			if err != nil {
-				return sdError(e.job, 0, err)
+			if over || services.last && slices.last {
+				ready := taken
+				for ready < len(slices.got) && (over || pods.last || known(slices.got[ready], pods.got)) {
+					ready++
+				}
+				if ready > taken {
+					snap := &discovery.Snapshot{Pods: pods.got, Services: services.got, EndpointSlices: slices.got[taken:ready]}
+					taken = ready
+					return snap, true
+				}
+				if over || taken == len(slices.got) && pods.last {
+					return nil, false
+				}
 			}
-			if stopped {
-				return nil
+			if !e.wait() {
+				return nil, false
 			}
 		}
-		eachStatic(e.job, yield)
-		return nil
 	}
+}
+
+// known reports whether every pod the slice points at comes before the
+// last of pods in key order.
+func known(s *discoveryv1.EndpointSlice, pods []*corev1.Pod) bool {
+	if len(pods) == 0 {
+		return !slices.ContainsFunc(s.Endpoints, func(ep discoveryv1.Endpoint) bool {
+			return ep.TargetRef != nil && ep.TargetRef.Kind == "Pod"
+		})
+	}
+	last := pods[len(pods)-1]
+	lastKey := last.Namespace + "/" + last.Name
+	for _, ep := range s.Endpoints {
+		if r := ep.TargetRef; r != nil && r.Kind == "Pod" && r.Namespace+"/"+r.Name >= lastKey {
+			return false
+		}
+	}
+	return true
 }
 
 // run relabels the job, holding what it writes until finish or abandon,
@@ -300,20 +412,14 @@ func (e *early) begin() error {
 	return err
 }
 
-// finish writes the job to out, with the header j, if the pages held pods,
-// the pods List returned for the job, in key order (see above), and reports
+// finish writes the job to out, with the header j, if the pages held
+// snap's objects the job reads, in key order (see above), and reports
 // whether it did; if not, it gives the results up.
-func (e *early) finish(out *report.JSONStream, j report.Job, progress func(int), pods []*corev1.Pod) (bool, error) {
+func (e *early) finish(out *report.JSONStream, j report.Job, progress func(int), snap *discovery.Snapshot) (bool, error) {
 	e.mu.Lock()
-	ok := e.over && e.firsts <= 1 && len(e.got) == len(pods) && discovery.InKeyOrder(e.got)
-	if ok {
-		got := make(map[*corev1.Pod]bool, len(e.got))
-		for _, p := range e.got {
-			got[p] = true
-		}
-		for _, p := range pods {
-			ok = ok && got[p]
-		}
+	ok := e.over && e.pods.is(snap.Pods)
+	if e.sd.Role == kubernetes.RoleEndpointSlice {
+		ok = ok && e.services.is(snap.Services) && e.slices.is(snap.EndpointSlices)
 	}
 	e.mu.Unlock()
 	if !ok {

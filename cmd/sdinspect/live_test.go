@@ -211,25 +211,30 @@ current-context: x
 		}
 	})
 
-	t.Run("a pod job relabeled while listing", func(t *testing.T) {
-		file := filepath.Join(t.TempDir(), "cluster.yaml")
-		if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", configPath, "-o", file}, conn...)...); code != exitOK {
-			t.Fatalf("snapshot: exit %d; stderr:\n%s", code, stderr)
-		}
-		code, want, stderr := runCLI(t, "targets", "--config", configPath, "--job", "kubernetes-pods", "-o", "json", "--from", file)
-		if code != exitOK {
-			t.Fatalf("targets --from: exit %d; stderr:\n%s", code, stderr)
-		}
-		for _, chunk := range []string{"500", "2"} {
-			code, got, stderr := runCLI(t, targets("--job", "kubernetes-pods", "--chunk-size", chunk, "-v")...)
-			if code != exitOK {
-				t.Fatalf("--chunk-size %s: exit %d; stderr:\n%s", chunk, code, stderr)
+	t.Run("jobs relabeled while listing", func(t *testing.T) {
+		slicesConfig := filepath.Join(t.TempDir(), "prometheus.yml")
+		writeFile(t, slicesConfig, "scrape_configs:\n- job_name: slices\n  kubernetes_sd_configs: [{role: endpointslice}]\n")
+		for _, j := range []struct{ config, job string }{{configPath, "kubernetes-pods"}, {slicesConfig, "slices"}} {
+			file := filepath.Join(t.TempDir(), "cluster.yaml")
+			if code, _, stderr := runCLI(t, append([]string{"snapshot", "--config", j.config, "--job", j.job, "-o", file}, conn...)...); code != exitOK {
+				t.Fatalf("snapshot: exit %d; stderr:\n%s", code, stderr)
 			}
-			if !strings.Contains(stderr, `msg="relabeled while listing" job=kubernetes-pods used=true`) {
-				t.Errorf("--chunk-size %s: the job was not relabeled while listing; stderr:\n%s", chunk, stderr)
+			code, want, stderr := runCLI(t, "targets", "--config", j.config, "--job", j.job, "-o", "json", "--from", file)
+			if code != exitOK || !strings.Contains(want, `"targets": [`) {
+				t.Fatalf("targets --from: exit %d, no targets; stderr:\n%s", code, stderr)
 			}
-			if got != want {
-				t.Errorf("--chunk-size %s: live and --from snapshot differ (-snapshot +live):\n%s", chunk, cmp.Diff(want, got))
+			for _, chunk := range []string{"500", "2"} {
+				args := append([]string{"targets", "--config", j.config, "--job", j.job, "-o", "json", "--chunk-size", chunk, "-v"}, conn...)
+				code, got, stderr := runCLI(t, args...)
+				if code != exitOK {
+					t.Fatalf("%s --chunk-size %s: exit %d; stderr:\n%s", j.job, chunk, code, stderr)
+				}
+				if !strings.Contains(stderr, `msg="relabeled while listing" job=`+j.job+` used=true`) {
+					t.Errorf("%s --chunk-size %s: not relabeled while listing; stderr:\n%s", j.job, chunk, stderr)
+				}
+				if got != want {
+					t.Errorf("%s --chunk-size %s: live and --from snapshot differ (-snapshot +live):\n%s", j.job, chunk, cmp.Diff(want, got))
+				}
 			}
 		}
 	})

@@ -51,7 +51,7 @@ type inputOptions struct {
 	// what they need; page, if set, with every page listed (see
 	// cluster.ListOptions.Page).
 	beforeList func(jobs []*promconfig.Job)
-	page       func(r cluster.Request, objs []runtime.Object, first bool)
+	page       func(r cluster.Request, objs []runtime.Object, first, last bool)
 }
 
 func (o *inputOptions) bind(fs *pflag.FlagSet) {
@@ -367,7 +367,7 @@ func (o *targetsOptions) streamJSON(w io.Writer, jobs []*promconfig.Job, objs *o
 		j := jobHeader(job)
 		j.Partial = partial[j.Job]
 		if e != nil && e.job == job {
-			if done, err := e.finish(out, j, progress, objs.of(e.sd).Pods); done {
+			if done, err := e.finish(out, j, progress, objs.of(e.sd)); done {
 				return err
 			}
 		}
