@@ -253,8 +253,9 @@ func (e *early) groups(opts discovery.Options) groupSource {
 	}
 }
 
-// podPages returns the pods listed since it last did (role pod), waiting
-// for them, or false once there are none or the results cannot be used.
+// podPages returns groups' next for role pod: it returns the pods listed
+// since it last did, waiting for them, or false once there are none or the
+// results cannot be used.
 func (e *early) podPages() func() (*discovery.Snapshot, bool) {
 	taken := 0
 	return func() (*discovery.Snapshot, bool) {
@@ -279,13 +280,13 @@ func (e *early) podPages() func() (*discovery.Snapshot, bool) {
 	}
 }
 
-// readySlices returns the endpoint slices listed since it last did whose
-// every pod is known (role endpointslice), with the services and the pods
-// listed so far, waiting for them, or false once there are none or the
-// results cannot be used. Slices are taken in the order listed, once the
-// services and slices are listed whole. A pod is known once a pod after
-// it in key order is listed, or the list has ended: pods come in key order
-// (finish checks it).
+// readySlices returns groups' next for role endpointslice: it returns the
+// endpoint slices listed since it last did whose every pod is known, with
+// the services and the pods listed so far, waiting for them, or false once
+// there are none or the results cannot be used. Slices are taken in the
+// order listed, once the services and slices are listed whole. A pod is
+// known once a pod after it in key order is listed, or the list has
+// ended: pods come in key order (finish checks it).
 func (e *early) readySlices() func() (*discovery.Snapshot, bool) {
 	taken := 0
 	return func() (*discovery.Snapshot, bool) {
@@ -307,7 +308,7 @@ func (e *early) readySlices() func() (*discovery.Snapshot, bool) {
 					taken = ready
 					return snap, true
 				}
-				if over || taken == len(slices.got) && pods.last {
+				if over || taken == len(slices.got) {
 					return nil, false
 				}
 			}
