@@ -68,8 +68,7 @@ type early struct {
 	rel      *release   // nil if abandoned
 	done     chan error // run's end; nil once read
 
-	hold int  // earlyHold but in tests
-	used bool // finish used the results
+	hold int // earlyHold but in tests
 	// waiting, if set, is called when run is about to wait: for a page,
 	// for the list's end, or with as much held as it may hold (tests).
 	waiting func()
@@ -186,6 +185,11 @@ func (e *early) page(r cluster.Request, objs []runtime.Object, first, last bool)
 		e.slices.add(objs, first, last)
 	}
 	e.mu.Unlock()
+	e.signal()
+}
+
+// signal wakes run if it waits for a page.
+func (e *early) signal() {
 	select {
 	case e.wake <- struct{}{}:
 	default:
@@ -198,10 +202,7 @@ func (e *early) listed() {
 		e.mu.Lock()
 		e.over = true
 		e.mu.Unlock()
-		select {
-		case e.wake <- struct{}{}:
-		default:
-		}
+		e.signal()
 		close(e.wide)
 	})
 }
@@ -429,13 +430,15 @@ func (e *early) finish(out *report.JSONStream, j report.Job, progress func(int),
 	}
 	e.relOnce.Do(func() {
 		e.rel = &release{out: out, j: j, progress: progress}
-		e.used = true
 		close(e.released)
 	})
 	err := <-e.done
 	e.done = nil
 	return true, err
 }
+
+// used reports whether finish used the results; only once it returned.
+func (e *early) used() bool { return e.rel != nil }
 
 // abandon gives the results up, if finish has not used them, and waits
 // for the goroutine making them to end.

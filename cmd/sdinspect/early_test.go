@@ -158,8 +158,8 @@ func TestEarlySameAsStream(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: %v", what, err)
 					}
-					if e.used != c.used {
-						t.Errorf("trace=%v show=%s %s: early results used %v, want %v", trace, show, what, e.used, c.used)
+					if e.used() != c.used {
+						t.Errorf("trace=%v show=%s %s: early results used %v, want %v", trace, show, what, e.used(), c.used)
 					}
 					if !bytes.Equal(want.Bytes(), got.Bytes()) {
 						t.Errorf("trace=%v show=%s %s: output differs (-after the list +early):\n%s", trace, show, what, cmp.Diff(want.String(), got.String()))

@@ -343,7 +343,7 @@ func (o *targetsOptions) runJSON(ctx context.Context, s streams) error {
 		return err
 	}
 	if e != nil {
-		s.log.Debug("relabeled while listing", "job", e.job.Scrape.JobName, "used", e.used)
+		s.log.Debug("relabeled while listing", "job", e.job.Scrape.JobName, "used", e.used())
 	}
 	return o.input.partialError(rep)
 }
