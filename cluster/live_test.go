@@ -228,7 +228,7 @@ func TestLivePaging(t *testing.T) {
 		if len(fs) != pages[r] || !fs[0] || slices.Contains(fs[1:], true) {
 			t.Errorf("%s: Page told first pages %v of %d pages, want the first only", r, fs, pages[r])
 		}
-		if ls := lasts[r]; ls[len(ls)-1] != true || slices.Contains(ls[:len(ls)-1], true) {
+		if ls := lasts[r]; !ls[len(ls)-1] || slices.Contains(ls[:len(ls)-1], true) {
 			t.Errorf("%s: Page told last pages %v, want the last only", r, ls)
 		}
 	}

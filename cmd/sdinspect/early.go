@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"sync"
@@ -78,7 +79,7 @@ type early struct {
 	heldBytes int
 	heldN     int // targets in held; -1 once held was written
 	heldCount int // results in held, for progress
-	j         report.Job
+	summary   report.Summary
 }
 
 // listing is what the pages of one resource brought.
@@ -122,7 +123,8 @@ func (l *listing[T]) is(objs []T) bool {
 	return true
 }
 
-// release is where an early job writes once the list has ended.
+// release is where an early job writes once the list has ended, and the
+// job's header there; run counts its summary.
 type release struct {
 	out      *report.JSONStream
 	j        report.Job
@@ -158,7 +160,6 @@ func newEarlyHolding(job *promconfig.Job, hold int) *early {
 		released: make(chan struct{}),
 		done:     make(chan error, 1),
 		hold:     hold,
-		j:        jobHeader(job),
 	}
 }
 
@@ -323,13 +324,11 @@ func (e *early) readySlices() func() (*discovery.Snapshot, bool) {
 // known reports whether every pod the slice points at comes before the
 // last of pods in key order.
 func known(s *discoveryv1.EndpointSlice, pods []*corev1.Pod) bool {
-	if len(pods) == 0 {
-		return !slices.ContainsFunc(s.Endpoints, func(ep discoveryv1.Endpoint) bool {
-			return ep.TargetRef != nil && ep.TargetRef.Kind == "Pod"
-		})
+	lastKey := "" // no pod is known
+	if len(pods) > 0 {
+		last := pods[len(pods)-1]
+		lastKey = last.Namespace + "/" + last.Name
 	}
-	last := pods[len(pods)-1]
-	lastKey := last.Namespace + "/" + last.Name
 	for _, ep := range s.Endpoints {
 		if r := ep.TargetRef; r != nil && r.Kind == "Pod" && r.Namespace+"/"+r.Name >= lastKey {
 			return false
@@ -345,7 +344,7 @@ func (e *early) run(o *targetsOptions, opts discovery.Options) error {
 		newEncoded, o.encodeTarget(e.job),
 		func(enc *encoded, results []relabel.Target) error {
 			for i := range results {
-				count(&e.j.Summary, &results[i])
+				count(&e.summary, &results[i])
 			}
 			return e.write(enc.n, len(results), enc.withDuplicates(results))
 		})
@@ -355,7 +354,9 @@ func (e *early) run(o *targetsOptions, opts discovery.Options) error {
 	if err := e.begin(); err != nil {
 		return err
 	}
-	return e.rel.out.EndJob(&e.j)
+	j := e.rel.j
+	j.Summary = e.summary
+	return e.rel.out.EndJob(&j)
 }
 
 // write writes n targets in parts, of a batch of count results, or holds
@@ -376,16 +377,9 @@ func (e *early) write(n, count int, parts [][]byte) error {
 		return e.rel.out.Targets(n, parts...)
 	default:
 	}
-	size := 0
-	for _, p := range parts {
-		size += len(p)
-	}
-	b := make([]byte, 0, size)
-	for _, p := range parts {
-		b = append(b, p...)
-	}
+	b := bytes.Join(parts, nil)
 	e.held = append(e.held, b)
-	e.heldBytes += size
+	e.heldBytes += len(b)
 	e.heldN += n
 	e.heldCount += count
 	return nil
@@ -404,8 +398,7 @@ func (e *early) begin() error {
 	if e.heldN < 0 {
 		return nil
 	}
-	e.j.Partial = e.rel.j.Partial
-	if err := e.rel.out.BeginJob(&e.j); err != nil {
+	if err := e.rel.out.BeginJob(&e.rel.j); err != nil {
 		return err
 	}
 	e.rel.progress(e.heldCount)
